@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+PY := .venv/bin/python
+UV := .tools/bin/uv
+UV_VERSION := 0.13.8
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test setup lint check-ledger demo-code clean
+
+setup: .venv/.synced node_modules/.installed
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python python3.11
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Browser tests drive Debian's chromium (Playwright never downloads a browser here).
+/usr/bin/chromium:
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core
+
+run: setup
+	mkdir -p var
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py build_demo_hub --if-new
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+test: setup /usr/bin/chromium lint
+	$(PY) manage.py makemigrations --check --dry-run -v0
+	.venv/bin/pytest $(PYTEST_ARGS)
+
+# The current sign-in code for a demo staff login: make demo-code USER=coordinator
+demo-code: setup
+	$(PY) manage.py demo_code $(USER)
+
+clean:
+	rm -rf .venv .tools node_modules var

@@ -1,0 +1,9 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("", include("people.urls")),
+    path("api/", include("people.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+]
