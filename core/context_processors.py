@@ -3,7 +3,5 @@ def hub(request):
     return {
         "actor": actor,
         "hub": actor.hub if actor else None,
-        "other_hubs": [
-            a.hub for a in getattr(request, "actors", []) if actor and a.hub != actor.hub
-        ],
+        "other_hubs": [a.hub for a in getattr(request, "actors", []) if actor and a.hub != actor.hub],
     }

@@ -26,9 +26,7 @@ def make_person(hub: Hub, name: str, *roles: str, login: bool = True, **fields) 
     user = None
     if login:
         username = name.split()[0].lower()
-        user = User.objects.create_user(
-            username=username, email=f"{username}@example.org", password=PASSWORD
-        )
+        user = User.objects.create_user(username=username, email=f"{username}@example.org", password=PASSWORD)
     person = Person.objects.create(
         hub=hub,
         user=user,

@@ -36,9 +36,7 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(
-            template_name="core/password_reset_complete.html"
-        ),
+        auth_views.PasswordResetCompleteView.as_view(template_name="core/password_reset_complete.html"),
         name="password-reset-complete",
     ),
 ]

@@ -39,9 +39,7 @@ def home(request):
         "role_labels": ", ".join(Role(r).label.lower() for r in sorted(actor.roles)),
         "can_list_people": permissions.can_list_people(actor),
         "can_search_audit": permissions.can_search_audit(actor),
-        "figures": queries.hub_figures(actor.hub)
-        if permissions.can_view_hub_figures(actor)
-        else None,
+        "figures": queries.hub_figures(actor.hub) if permissions.can_view_hub_figures(actor) else None,
     }
     return render(request, "core/home.html", context)
 
@@ -81,9 +79,7 @@ def two_factor(request):
     if setting_up:
         device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
         if device is None:
-            device = TOTPDevice.objects.create(
-                user=request.user, name="Authenticator app", confirmed=False
-            )
+            device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):

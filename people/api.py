@@ -25,9 +25,7 @@ class PeopleListCreate(generics.GenericAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter(
-                "search", str, description="Words of a name, email, postcode or NHS number"
-            )
+            OpenApiParameter("search", str, description="Words of a name, email, postcode or NHS number")
         ],
         responses={200: PersonSerializer(many=True), 403: ErrorSerializer},
     )
@@ -78,9 +76,7 @@ class PersonConsents(APIView):
         person = permissions.get_person_for(actor_or_403(request), person_id)
         return Response(ConsentStateSerializer(queries.current_consents(person), many=True).data)
 
-    @extend_schema(
-        request=ConsentInputSerializer, responses={201: ConsentEventSerializer, **ERRORS}
-    )
+    @extend_schema(request=ConsentInputSerializer, responses={201: ConsentEventSerializer, **ERRORS})
     def post(self, request, person_id: int):
         actor = actor_or_403(request)
         person = permissions.get_person_for(actor, person_id, action="consent")
@@ -96,9 +92,7 @@ class PersonAudit(APIView):
     @extend_schema(responses={200: AuditEventSerializer(many=True), **ERRORS})
     def get(self, request, person_id: int):
         person = permissions.get_person_for(actor_or_403(request), person_id, action="audit")
-        return Response(
-            AuditEventSerializer(queries.audit_for_person(person)[:200], many=True).data
-        )
+        return Response(AuditEventSerializer(queries.audit_for_person(person)[:200], many=True).data)
 
 
 class Me(APIView):

@@ -104,7 +104,5 @@ def get_person_for(actor: Actor, person_id, *, action: str = "view") -> Person:
             summary=f"Refused: {action} this record",
         )
         raise PermissionDenied("You do not have permission to do that")
-    audit.record(
-        actor=actor, action=AuditEvent.Action.VIEW, person=person, summary=f"Opened ({action})"
-    )
+    audit.record(actor=actor, action=AuditEvent.Action.VIEW, person=person, summary=f"Opened ({action})")
     return person

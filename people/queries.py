@@ -129,9 +129,7 @@ def search_audit(
     qs = AuditEvent.objects.filter(hub=hub).select_related("person")
     for word in text.split()[:6]:
         qs = qs.filter(
-            Q(actor_label__icontains=word)
-            | Q(summary__icontains=word)
-            | Q(person__full_name__icontains=word)
+            Q(actor_label__icontains=word) | Q(summary__icontains=word) | Q(person__full_name__icontains=word)
         )
     if action:
         qs = qs.filter(action=action)

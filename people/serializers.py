@@ -12,9 +12,7 @@ class ProfileListsSerializer(serializers.Serializer):
     hope = serializers.ListField(child=serializers.CharField(max_length=300), required=False)
     skill = serializers.ListField(child=serializers.CharField(max_length=300), required=False)
     interest = serializers.ListField(child=serializers.CharField(max_length=300), required=False)
-    lived_experience = serializers.ListField(
-        child=serializers.CharField(max_length=300), required=False
-    )
+    lived_experience = serializers.ListField(child=serializers.CharField(max_length=300), required=False)
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -92,6 +90,4 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False
-    )
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)

@@ -258,9 +258,7 @@ def create_login(*, actor: Actor, person: Person, username: str, password: str |
         raise Conflict("This person already has a login.")
     username = username.strip()
     if not username or len(username) > 150:
-        raise DomainError(
-            "Choose a username of 150 characters or fewer.", {"username": ["Required."]}
-        )
+        raise DomainError("Choose a username of 150 characters or fewer.", {"username": ["Required."]})
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict("That username is taken.", {"username": ["That username is taken."]})
     user = User.objects.create_user(username=username, email=person.email, password=password)

@@ -39,8 +39,7 @@ def validate_nhs_number(value: str) -> None:
         raise ValidationError("An NHS number has 10 digits, like 943 476 5919.", code="nhs_length")
     if not is_valid_nhs_number(digits):
         raise ValidationError(
-            "This is not a valid NHS number: its last digit does not match. Check it for typing "
-            "errors.",
+            "This is not a valid NHS number: its last digit does not match. Check it for typing errors.",
             code="nhs_checksum",
         )
 

@@ -31,9 +31,7 @@ def people_list(request):
     if not permissions.can_list_people(actor):
         raise PermissionDenied
     text = request.GET.get("q", "")[:100]
-    page = Paginator(queries.search_people(actor=actor, text=text), 25).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(queries.search_people(actor=actor, text=text), 25).get_page(request.GET.get("page"))
     template = "people/_results.html" if request.headers.get("HX-Request") else "people/list.html"
     return render(request, template, {"page": page, "q": text})
 
@@ -47,9 +45,7 @@ def person_add(request):
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            person = services.create_person(
-                actor=actor, data=form.person_data(), lists=form.lists()
-            )
+            person = services.create_person(actor=actor, data=form.person_data(), lists=form.lists())
         except DomainError as error:
             _show_errors(form, error)
         else:
@@ -89,9 +85,7 @@ def person_edit(request, person_id):
     form = PersonForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_person(
-                actor=actor, person=person, data=form.person_data(), lists=form.lists()
-            )
+            services.update_person(actor=actor, person=person, data=form.person_data(), lists=form.lists())
         except DomainError as error:
             _show_errors(form, error)
         else:

@@ -304,8 +304,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="rolegrant",
-            constraint=models.UniqueConstraint(
-                fields=("person", "role"), name="rolegrant_unique_role"
-            ),
+            constraint=models.UniqueConstraint(fields=("person", "role"), name="rolegrant_unique_role"),
         ),
     ]

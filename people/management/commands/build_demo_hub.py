@@ -148,9 +148,7 @@ class Command(BaseCommand):
         hub = services.create_hub(name="Riverside Live Well", slug="riverside")
         admin_user = User.objects.create_user("admin", "admin@riverside.example", DEMO_PASSWORD)
         admin = services.bootstrap_administrator(hub=hub, user=admin_user, full_name="Ada Wright")
-        admin_actor = Actor(
-            user=admin_user, hub=hub, person=admin, roles=frozenset({Role.ADMINISTRATOR})
-        )
+        admin_actor = Actor(user=admin_user, hub=hub, person=admin, roles=frozenset({Role.ADMINISTRATOR}))
         staff: dict[str, Person] = {"admin": admin}
         for username, name, role in STAFF:
             if username == "admin":
@@ -165,15 +163,11 @@ class Command(BaseCommand):
                 },
                 lists=self.lists(rng) if role in (Role.MEMBER, Role.PEER_SUPPORTER) else None,
             )
-            services.create_login(
-                actor=admin_actor, person=person, username=username, password=DEMO_PASSWORD
-            )
+            services.create_login(actor=admin_actor, person=person, username=username, password=DEMO_PASSWORD)
             staff[username] = person
         self.add_devices(seed)
         worker = staff["linkworker"]
-        worker_actor = Actor(
-            user=worker.user, hub=hub, person=worker, roles=frozenset({Role.LINK_WORKER})
-        )
+        worker_actor = Actor(user=worker.user, hub=hub, person=worker, roles=frozenset({Role.LINK_WORKER}))
         self.step(f"Adding {members} members")
         for i in range(members):
             first, last = rng.choice(FIRST), rng.choice(LAST)
@@ -200,9 +194,7 @@ class Command(BaseCommand):
                 ),
             }
             roles = (Role.MEMBER, Role.PEER_SUPPORTER) if i % 25 == 0 else (Role.MEMBER,)
-            person = services.create_person(
-                actor=admin_actor, data=data, lists=self.lists(rng), roles=roles
-            )
+            person = services.create_person(actor=admin_actor, data=data, lists=self.lists(rng), roles=roles)
             for purpose in ConsentPurpose.values:
                 if rng.random() < 0.75:
                     services.record_consent(
