@@ -43,17 +43,18 @@ def people_in_hub(hub: Hub) -> QuerySet[Person]:
 def search_people(*, actor: Actor, text: str = "", role: str = "") -> QuerySet[Person]:
     """People in the actor's hub matching words of a name, an email, a postcode or an NHS number."""
     qs = people_in_hub(actor.hub)
+    digits = normalise_nhs_number(text)
+    if digits.isdigit() and len(digits) >= 3:
+        # Typed like an NHS number ("943 476"): match its start.
+        qs = qs.filter(nhs_number__startswith=digits)
+        text = ""
     for word in text.split()[:6]:
-        condition = (
+        qs = qs.filter(
             Q(full_name__icontains=word)
             | Q(preferred_name__icontains=word)
             | Q(email__icontains=word)
             | Q(postcode__icontains=word)
         )
-        digits = normalise_nhs_number(word)
-        if digits.isdigit() and len(digits) >= 3:
-            condition |= Q(nhs_number__startswith=digits)
-        qs = qs.filter(condition)
     if role:
         qs = qs.filter(role_grants__role=role)
     return qs.order_by("full_name", "id")
