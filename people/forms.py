@@ -110,3 +110,12 @@ class AuditSearchForm(forms.Form):
     )
     date_from = forms.DateField(label="From", required=False, widget=DateInput())
     date_to = forms.DateField(label="To", required=False, widget=DateInput())
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        help_text="Letters, digits and @ . + - _ only. If the person has an email address, we send "
+        "them a link to choose their password.",
+    )

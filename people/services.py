@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from core import audit
 from core.errors import Conflict, DomainError
@@ -160,6 +167,11 @@ def update_person(
         raise DomainError(f"Unknown field: {', '.join(sorted(unknown))}.")
     cleaned_lists = _clean_lists(lists)
     person = Person.objects.select_for_update().get(pk=person.pk)
+    if cleaned_lists is not None and lists is not None:
+        # As with the fields, only the lists given change: an API PATCH naming one list keeps the others.
+        for entry in person.profile_entries.all():
+            if entry.kind not in lists:
+                cleaned_lists[entry.kind].append(entry.text)
     before = {f: getattr(person, f) for f in PERSON_FIELDS}
     for field, value in data.items():
         setattr(person, field, "" if value is None and field != "date_of_birth" else value)
@@ -249,16 +261,40 @@ def set_roles(*, actor: Actor, person: Person, roles: set[str]) -> Person:
     return person
 
 
+def _send_set_password_email(user: User) -> None:
+    token = default_token_generator.make_token(user)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    link = settings.COPRODUCE_SITE_URL.rstrip("/") + reverse(
+        "core:password-reset-confirm", kwargs={"uidb64": uid, "token": token}
+    )
+    send_mail(
+        subject="Your Coproduce login",
+        message=(
+            f"Hello,\n\nYou now have a Coproduce login. Your username is: {user.get_username()}\n"
+            f"Choose your password here (the link works once):\n\n{link}\n"
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
 @transaction.atomic
 def create_login(*, actor: Actor, person: Person, username: str, password: str | None) -> User:
-    """Give a person a login (many members never have one). Administrators only."""
+    """Give a person a login (many members never have one). Administrators only.
+
+    Without a password, a person with an email address is sent a link to choose one (after commit).
+    """
     if not permissions.can_manage_roles(actor, person):
         _refuse()
     if person.user_id:
         raise Conflict("This person already has a login.")
     username = username.strip()
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError as exc:
+        raise DomainError("Choose another username.", {"username": exc.messages}) from exc
     if not username or len(username) > 150:
-        raise DomainError("Choose a username of 150 characters or fewer.", {"username": ["Required."]})
+        raise DomainError("Choose another username.", {"username": ["Use 1 to 150 characters."]})
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict("That username is taken.", {"username": ["That username is taken."]})
     user = User.objects.create_user(username=username, email=person.email, password=password)
@@ -271,6 +307,8 @@ def create_login(*, actor: Actor, person: Person, username: str, password: str |
         summary="Gave this person a login",
         fields=["user"],
     )
+    if password is None and person.email:
+        transaction.on_commit(lambda: _send_set_password_email(user))
     return user
 
 

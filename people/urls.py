@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/<int:person_id>/edit/", views.person_edit, name="edit"),
     path("people/<int:person_id>/consent/", views.person_consent, name="consent"),
     path("people/<int:person_id>/roles/", views.person_roles, name="roles"),
+    path("people/<int:person_id>/login/", views.person_login, name="login"),
     path("me/", views.my_record, name="me"),
     path("audit/", views.audit_search, name="audit"),
 ]

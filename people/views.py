@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from core.errors import DomainError
 from core.models import AuditEvent
 from people import permissions, queries, services
-from people.forms import AuditSearchForm, ConsentForm, PersonForm, RolesForm
+from people.forms import AuditSearchForm, ConsentForm, LoginForm, PersonForm, RolesForm
 
 
 def _actor(request):
@@ -136,6 +136,26 @@ def person_roles(request, person_id):
             messages.success(request, "Roles saved.")
             return redirect("people:detail", person_id=person.pk)
     return render(request, "people/roles.html", {"form": form, "person": person})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_login(request, person_id):
+    actor = _actor(request)
+    person = permissions.get_person_for(actor, person_id, action="roles")
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_login(
+                actor=actor, person=person, username=form.cleaned_data["username"], password=None
+            )
+        except DomainError as error:
+            _show_errors(form, error)
+        else:
+            sent = " We have emailed them a link to choose a password." if person.email else ""
+            messages.success(request, f"{person.display_name} now has a login.{sent}")
+            return redirect("people:detail", person_id=person.pk)
+    return render(request, "people/login.html", {"form": form, "person": person})
 
 
 @login_required

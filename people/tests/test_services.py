@@ -272,3 +272,26 @@ def test_search_finds_by_name_postcode_and_nhs_number_within_the_hub(cast):
     assert list(queries.search_people(actor=actor, text="943 476")) == [cast.member2]
     assert cast.other_member not in queries.search_people(actor=actor, text="nina")
     assert len(queries.search_people(actor=actor, role=Role.MEMBER)) == 3
+
+
+def test_a_new_login_without_a_password_is_sent_a_link_after_commit(
+    cast, mailoutbox, django_capture_on_commit_callbacks
+):
+    admin = cast.actor("administrator")
+    person = services.create_person(actor=admin, data={"full_name": "Kemi New", "email": "kemi@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.create_login(actor=admin, person=person, username="kemi", password=None)
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["kemi@example.org"]
+    assert "/accounts/reset/" in mailoutbox[0].body
+    assert "kemi" in mailoutbox[0].body
+
+
+def test_a_username_with_spaces_or_symbols_is_refused(cast):
+    admin = cast.actor("administrator")
+    person = services.create_person(actor=admin, data={"full_name": "Odd Name"})
+    with pytest.raises(DomainError) as info:
+        services.create_login(actor=admin, person=person, username="odd name!", password=None)
+    assert "username" in info.value.field_errors
+    person.refresh_from_db()
+    assert person.user is None
