@@ -32,9 +32,12 @@ run: setup
 	$(PY) manage.py build_demo_hub --if-new
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+TYPED := core/roles.py core/audit.py core/errors.py $(wildcard */services.py */permissions.py */queries.py */validators.py)
+
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy $(TYPED)
 
 test: setup /usr/bin/chromium lint
 	$(PY) manage.py makemigrations --check --dry-run -v0

@@ -133,12 +133,16 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("nhsuk", BASE_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"),
-    ("htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+NODE_MODULES = BASE_DIR / "node_modules"
+# Front-end packages are served straight from npm's folder (installed by make), never from a CDN.
+STATICFILES_DIRS: list = [BASE_DIR / "static"] + [
+    (prefix, path)
+    for prefix, path in (
+        ("nhsuk", NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"),
+        ("htmx", NODE_MODULES / "htmx.org" / "dist"),
+    )
+    if path.exists()
 ]
-STATICFILES_DIRS = [d for d in STATICFILES_DIRS if Path(d[1] if isinstance(d, tuple) else d).exists()]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
