@@ -19,6 +19,8 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "COPRODUCE_VAR_DIR": str(tmp_path),
     }
     env.pop("DATABASE_URL", None)
+    # Browser tests allow sync DB calls inside Playwright's loop; check --deploy rightly warns on it.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
