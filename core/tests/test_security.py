@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,7 +62,7 @@ def test_pages_carry_a_csp_without_inline_scripts_and_other_headers():
 
 def test_no_template_has_an_inline_script_or_style():
     for template in ROOT.glob("*/templates/**/*.html"):
-        text = template.read_text()
+        text = re.sub(r"{#.*?#}", "", template.read_text())  # template comments are never sent
         assert "<script>" not in text and '<script type="module">' not in text, template
         assert " style=" not in text and "<style" not in text, template
         assert " onclick=" not in text, template
