@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "csp",
     "core",
     "people",
+    "directory",
+    "timebank",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,8 @@ from drf_spectacular.views import SpectacularAPIView
 urlpatterns = [
     path("", include("core.urls")),
     path("", include("people.urls")),
+    path("", include("directory.urls")),
+    path("", include("timebank.urls")),
     path("api/", include("people.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
