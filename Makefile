@@ -32,7 +32,7 @@ run: setup
 	$(PY) manage.py build_demo_hub --if-new
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-TYPED := core/roles.py core/audit.py core/errors.py $(wildcard */services.py */permissions.py */queries.py */validators.py)
+TYPED := core/roles.py core/audit.py core/errors.py $(wildcard */services.py */permissions.py */queries.py */validators.py */ledger.py)
 
 lint: setup
 	.venv/bin/ruff check .

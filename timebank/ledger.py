@@ -1,0 +1,202 @@
+"""The posting engine: the only code that writes entries or changes a cached balance.
+
+Every public service in timebank.services that moves time ends here. The rules:
+- amounts are whole minutes, never zero, and the legs of a transfer sum to zero;
+- accounts are locked in primary-key order (no two transfers wait on each other in a cycle), and
+  balances change with F() expressions in the same transaction as the entries;
+- limits are enforced at posting; breaking one needs a broker's written reason (audited);
+- an idempotency key posts at most once per hub.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import ParamSpec, TypeVar
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core import audit
+from core.errors import DomainError
+from core.models import AuditEvent, Hub
+from core.roles import Actor
+from timebank.models import Account, Entry, Transfer
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# PostgreSQL's serialization_failure and deadlock_detected: safe to run the whole transaction again.
+RETRYABLE_SQLSTATES = {"40001", "40P01"}
+MAX_ATTEMPTS = 6
+
+
+class LimitError(DomainError):
+    status_code = 409
+
+
+def hours_minutes(minutes: int) -> str:
+    sign = "-" if minutes < 0 else ""
+    h, m = divmod(abs(minutes), 60)
+    if h and m:
+        return f"{sign}{h} h {m} min"
+    return f"{sign}{h} h" if h else f"{sign}{m} min"
+
+
+def _is_retryable(exc: OperationalError) -> bool:
+    sqlstate = getattr(getattr(exc, "__cause__", None), "sqlstate", None)
+    if sqlstate in RETRYABLE_SQLSTATES:
+        return True
+    # SQLite reports a competing writer as "database is locked".
+    return connection.vendor == "sqlite" and "locked" in str(exc)
+
+
+def retry_on_conflict(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run `fn` (which opens its own transaction) again after a deadlock or serialization failure.
+
+    Inside an outer transaction a retry cannot help, so the error is raised at once.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return fn(*args, **kwargs)
+            except OperationalError as exc:
+                if connection.in_atomic_block or attempt == MAX_ATTEMPTS or not _is_retryable(exc):
+                    raise
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter, not security
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+@dataclass(frozen=True)
+class Leg:
+    account: Account
+    minutes: int
+
+
+def _merge(legs: Iterable[Leg]) -> dict[int, int]:
+    totals: dict[int, int] = defaultdict(int)
+    for leg in legs:
+        if not isinstance(leg.minutes, int) or isinstance(leg.minutes, bool):
+            raise DomainError("Time is recorded in whole minutes.")
+        totals[leg.account.pk] += leg.minutes
+    return {pk: m for pk, m in totals.items() if m != 0}
+
+
+def _check_limits(account: Account, change: int) -> str | None:
+    new = account.balance + change
+    # Only a movement in the breaking direction is refused: an account already beyond its limit
+    # (after an override) may always move back towards it.
+    if change < 0 and account.lowest_balance is not None and new < account.lowest_balance:
+        return (
+            f"{account.name} would go to {hours_minutes(new)}, below the lowest balance allowed "
+            f"({hours_minutes(account.lowest_balance)})."
+        )
+    if change > 0 and account.highest_balance is not None and new > account.highest_balance:
+        return (
+            f"{account.name} would go to {hours_minutes(new)}, above the highest balance allowed "
+            f"({hours_minutes(account.highest_balance)})."
+        )
+    return None
+
+
+def post(
+    *,
+    actor: Actor,
+    hub: Hub,
+    legs: list[Leg],
+    kind: str,
+    category: str,
+    description: str,
+    occurred_on: date | None = None,
+    idempotency_key: str | None = None,
+    override_reason: str = "",
+    reverses: Transfer | None = None,
+    batch: uuid.UUID | None = None,
+    after_write: Callable[[], None] | None = None,
+) -> Transfer:
+    """Post one balanced transfer. Must run inside the caller's transaction.atomic.
+
+    With an idempotency key already used in this hub, returns the earlier transfer and posts nothing.
+    `override_reason` lets the transfer break limits; the caller has checked the actor may override.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("ledger.post must run inside a transaction")
+    key = (idempotency_key or "").strip() or None
+    if key is not None:
+        if len(key) > 100:
+            raise DomainError("The idempotency key must be 100 characters or fewer.")
+        earlier = Transfer.objects.filter(hub=hub, idempotency_key=key).first()
+        if earlier is not None:
+            return earlier
+    totals = _merge(legs)
+    if len(totals) < 2:
+        raise DomainError("A transfer moves time between two or more different accounts.")
+    if sum(totals.values()) != 0:
+        raise DomainError("The time given and the time received must be equal.")
+    description = (description or "").strip()
+    if not description or len(description) > 300:
+        raise DomainError("Describe the transfer in 1 to 300 characters.", {"description": ["Required."]})
+
+    # Lock in a fixed order (primary key) so concurrent transfers cannot deadlock each other.
+    locked = {
+        a.pk: a for a in Account.objects.select_for_update().filter(pk__in=sorted(totals)).order_by("pk")
+    }
+    if len(locked) != len(totals) or any(a.hub_id != hub.pk for a in locked.values()):
+        raise DomainError("Every account in a transfer must belong to this hub's time bank.")
+    inactive = [a.name for a in locked.values() if not a.is_active]
+    if inactive:
+        raise DomainError(f"This account is closed: {', '.join(inactive)}.")
+    problems = [p for pk, m in totals.items() if (p := _check_limits(locked[pk], m))]
+    if problems and not override_reason.strip():
+        raise LimitError(" ".join(problems))
+
+    try:
+        with transaction.atomic():
+            transfer = Transfer.objects.create(
+                hub=hub,
+                kind=kind,
+                category=category,
+                description=description,
+                occurred_on=occurred_on or timezone.localdate(),
+                posted_by=actor.user,
+                posted_by_label=actor.label[:200],
+                reverses=reverses,
+                idempotency_key=key,
+                override_reason=override_reason.strip() if problems else "",
+                batch=batch,
+            )
+    except IntegrityError:
+        if key is not None:
+            # A concurrent request with the same key won the race; it posted, we do not.
+            earlier = Transfer.objects.filter(hub=hub, idempotency_key=key).first()
+            if earlier is not None:
+                return earlier
+        if reverses is not None:
+            raise DomainError("This transfer has already been reversed.") from None
+        raise
+    Entry.objects.bulk_create(
+        Entry(transfer=transfer, account_id=pk, minutes=m) for pk, m in sorted(totals.items())
+    )
+    if after_write is not None:
+        after_write()  # a test hook: a failure here must leave no trace
+    for pk, m in totals.items():
+        Account.objects.filter(pk=pk).update(balance=F("balance") + m)
+    if problems:
+        audit.record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            obj=transfer,
+            summary=f"Limit overridden: {override_reason.strip()[:200]}",
+        )
+    return transfer
