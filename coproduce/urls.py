@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("timebank.urls")),
     path("api/", include("people.api_urls")),
+    path("api/timebank/", include("timebank.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
