@@ -5,7 +5,7 @@ UV := .tools/bin/uv
 UV_VERSION := 0.13.8
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup lint check-ledger demo-code clean
+.PHONY: run test setup lint check-ledger demo-code clean FORCE
 
 setup: .venv/.synced node_modules/.installed
 
@@ -21,10 +21,17 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# Browser tests drive Debian's chromium (Playwright never downloads a browser here).
-/usr/bin/chromium:
+# Debian packages: chromium for the browser tests (Playwright never downloads a browser here) and
+# pango for WeasyPrint's PDFs. A stamp, re-made whenever either is missing, so a machine set up before
+# pango was needed gets it on the next `make test`.
+DEBIAN_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
+var/.debian-packages: $(if $(and $(wildcard /usr/bin/chromium),$(shell ldconfig -p 2>/dev/null | grep -q libpangoft2 && echo y)),,FORCE)
+	mkdir -p var
 	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES)
+	touch $@
+
+FORCE:
 
 run: setup
 	mkdir -p var
@@ -39,7 +46,7 @@ lint: setup
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy $(TYPED)
 
-test: setup /usr/bin/chromium lint
+test: setup var/.debian-packages lint
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	.venv/bin/pytest $(PYTEST_ARGS)
 
