@@ -9,7 +9,7 @@ from django.http import Http404
 from core import audit
 from core.models import AuditEvent
 from core.roles import Actor, Role
-from timebank.models import Account, Exchange, Listing
+from timebank.models import Account, Exchange, Listing, Transfer, WayToSpend
 
 BROKERS = (Role.BROKER, Role.COORDINATOR)
 # Roles that take part in exchanges as people (staff may be members too, through the member role).
@@ -102,3 +102,13 @@ def get_exchange_for(actor: Actor, exchange_id, *, confirm: bool = False) -> Exc
 def get_listing_for(actor: Actor, listing_id, *, edit: bool = False) -> Listing:
     check = can_edit_listing if edit else (lambda a, listing: can_view_board(a))
     return _get(actor, Listing, listing_id, check, "listing")
+
+
+def get_transfer_for(actor: Actor, transfer_id) -> Transfer:
+    """A transfer in the actor's hub, for a broker (to read it or reverse it)."""
+    return _get(actor, Transfer, transfer_id, lambda a, t: is_broker(a), "transfer")
+
+
+def get_way_to_spend_for(actor: Actor, way_id) -> WayToSpend:
+    """A partner's way to spend, for a broker to manage."""
+    return _get(actor, WayToSpend, way_id, lambda a, w: is_broker(a), "way to spend")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -210,7 +210,9 @@ class Dashboard:
 def dashboard(hub: Hub, *, months: int = 12, today: date | None = None) -> Dashboard:
     """The broker's view: exchange volume, who is active, who is near a limit, what people trade."""
     today = today or timezone.localdate()
-    since = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    # The first day of the month `months - 1` months before this one: exactly `months` months.
+    year, month = divmod(today.year * 12 + today.month - 1 - (months - 1), 12)
+    since = date(year, month + 1, 1)
     # Time that changed hands between people: member-to-member exchanges, not grants or reversals'
     # originals (a reversed exchange cancels out because the reversal is counted negative).
     person_kinds = [Transfer.Kind.EXCHANGE, Transfer.Kind.GROUP, Transfer.Kind.BULK]
@@ -230,19 +232,29 @@ def dashboard(hub: Hub, *, months: int = 12, today: date | None = None) -> Dashb
     )
     cutoff = today - timedelta(days=90)
     members = member_accounts(hub).filter(is_active=True, approved_at__isnull=False)
-    last = members.annotate(last=Max("entries__transfer__occurred_on"))
+    # Only exchanges count as activity: a joining grant or a broker's award is not an exchange.
+    last = members.annotate(
+        last=Max(
+            "entries__transfer__occurred_on",
+            filter=Q(entries__transfer__kind__in=person_kinds, entries__transfer__reversed_by__isnull=True),
+        )
+    )
     inactive = [a for a in last.order_by("name") if a.last is None or a.last < cutoff]
     rules = TimebankSettings.objects.filter(hub=hub).first() or TimebankSettings(hub=hub)
-    near = [
-        a
-        for a in members.exclude(lowest_balance__isnull=True).order_by("balance")[:200]
-        if a.lowest_balance is not None and a.balance - a.lowest_balance <= 60
-    ]
+    # Within an hour of either limit; filtered in the database so no account is missed.
+    near = list(
+        members.filter(
+            Q(lowest_balance__isnull=False, balance__lte=F("lowest_balance") + 60)
+            | Q(highest_balance__isnull=False, balance__gte=F("highest_balance") - 60)
+        ).order_by("balance", "id")[:200]
+    )
+    totals = {_month_start(row["month"]): row["total"] for row in by_month}
     categories = earned.values("transfer__category").annotate(total=Sum("minutes")).order_by("-total")[:5]
     total = earned.aggregate(s=Sum("minutes"))["s"] or 0
     pot = Account.objects.filter(hub=hub, kind=Account.Kind.POT).values_list("balance", flat=True).first()
     return Dashboard(
-        hours_by_month=[(row["month"], row["total"]) for row in by_month],
+        # Every month in the period, with 0 where nothing was exchanged, so a gap shows as a gap.
+        hours_by_month=[(m, totals.get(m, 0)) for m in _months(since, today)],
         active_members=members.count() - len(inactive),
         inactive_members=inactive,
         near_limits=near,
@@ -250,6 +262,110 @@ def dashboard(hub: Hub, *, months: int = 12, today: date | None = None) -> Dashb
         exchanged_minutes=total,
         value_pence=total * rules.wage_pence_per_hour // 60,
         pot_balance=pot or 0,
+    )
+
+
+def _month_start(value) -> date:
+    # TruncMonth gives a date on a DateField; some backends give a datetime.
+    return date(value.year, value.month, 1)
+
+
+def _months(since: date, today: date) -> list[date]:
+    months, month = [], since.replace(day=1)
+    while month <= today:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+# Brokers' pages
+
+
+def settings_of(hub: Hub) -> TimebankSettings:
+    """The hub's time-bank rules without writing anything: the defaults until a coordinator saves."""
+    return TimebankSettings.objects.filter(hub=hub).first() or TimebankSettings(hub=hub)
+
+
+def pot_balance(hub: Hub) -> int:
+    pot = Account.objects.filter(hub=hub, kind=Account.Kind.POT).values_list("balance", flat=True).first()
+    return pot or 0
+
+
+def member_names(hub: Hub, *, limit: int = 3000) -> list[str]:
+    """Full names of members who can exchange, for the type-ahead list on brokers' forms."""
+    names = (
+        member_accounts(hub)
+        .filter(approved_at__isnull=False, is_active=True)
+        .order_by("person__full_name")
+        .values_list("person__full_name", flat=True)
+    )
+    return list(dict.fromkeys(names[:limit]))
+
+
+def identity_key(text: str) -> str:
+    """How a name or email address on a time sheet is compared: spacing and case do not matter."""
+    return " ".join((text or "").split()).casefold()
+
+
+def find_members(hub: Hub, identifiers: Iterable[str]) -> dict[str, list[Account]]:
+    """Member accounts named by email address or exact full name (spacing and case aside).
+
+    Every identifier maps to every account it names (none, one or several), so a caller can refuse
+    ambiguity. One query whatever the number of identifiers: the comparison is done here because
+    SQLite's LOWER() only folds ASCII letters.
+    """
+    wanted = {identity_key(i) for i in identifiers} - {""}
+    found: dict[str, list[Account]] = {key: [] for key in wanted}
+    if not wanted:
+        return found
+    for account in member_accounts(hub).order_by("id"):
+        person = account.person
+        keys = {identity_key(person.full_name), identity_key(person.email)} if person else set()
+        for key in keys & wanted:
+            found[key].append(account)
+    return found
+
+
+def search_accounts(hub: Hub, text: str) -> QuerySet[Account]:
+    """Members and partners whose name (or a member's email address) contains every word."""
+    qs = Account.objects.filter(
+        hub=hub, kind__in=[Account.Kind.MEMBER, Account.Kind.ORGANISATION]
+    ).select_related("person")
+    for word in text.split()[:6]:
+        qs = qs.filter(
+            Q(name__icontains=word)
+            | Q(person__full_name__icontains=word)
+            | Q(person__preferred_name__icontains=word)
+            | Q(person__email__icontains=word)
+        )
+    return qs.order_by("kind", "name", "id")
+
+
+def account_entries(account: Account, *, limit: int = 50) -> list[Entry]:
+    """An account's latest movements, newest first; `is_reversed` says whether a reversal undid it."""
+    return list(
+        Entry.objects.filter(account=account)
+        .select_related("transfer")
+        .annotate(is_reversed=Exists(Transfer.objects.filter(reverses=OuterRef("transfer"))))
+        .order_by("-transfer__posted_at", "-id")[:limit]
+    )
+
+
+def transfer_entries(transfer: Transfer) -> list[Entry]:
+    return list(transfer.entries.select_related("account").order_by("minutes", "id"))
+
+
+def reversal_of(transfer: Transfer) -> Transfer | None:
+    return Transfer.objects.filter(reverses=transfer).first()
+
+
+def partners(hub: Hub) -> QuerySet[Account]:
+    """Partner organisations with their balances and, as `active_ways`, what members can spend there."""
+    ways = WayToSpend.objects.filter(is_active=True).order_by("title", "id")
+    return (
+        Account.objects.filter(hub=hub, kind=Account.Kind.ORGANISATION)
+        .prefetch_related(Prefetch("ways_to_spend", queryset=ways, to_attr="active_ways"))
+        .order_by("name", "id")
     )
 
 

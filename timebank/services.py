@@ -509,6 +509,26 @@ def add_way_to_spend(
     )
 
 
+@transaction.atomic
+def retire_way_to_spend(*, actor: Actor, way: WayToSpend) -> WayToSpend:
+    """Stop offering a way to spend; past spending there stays on the statements."""
+    if not permissions.is_broker(actor) or way.hub_id != actor.hub.pk:
+        _refuse()
+    way = WayToSpend.objects.select_for_update().get(pk=way.pk)
+    if not way.is_active:
+        raise Conflict("This way to spend has already been retired.")
+    way.is_active = False
+    way.save(update_fields=["is_active"])
+    audit.record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=way,
+        summary=f"Retired a way to spend: {way.title}",
+        fields=["is_active"],
+    )
+    return way
+
+
 @retry_on_conflict
 @transaction.atomic
 def spend_at_partner(
@@ -611,6 +631,8 @@ class SheetRow:
     category: str
     description: str
     occurred_on: date | None = None
+    # The row's number on the sheet the broker sees (blank rows skipped); errors name it.
+    number: int | None = None
 
 
 @retry_on_conflict
@@ -638,7 +660,8 @@ def post_time_sheet(*, actor: Actor, rows: Sequence[SheetRow], override_reason: 
                 )
             )
         except DomainError as error:
-            raise type(error)(f"Row {number}: {error.message}", error.field_errors) from error
+            label = row.number if row.number is not None else number
+            raise type(error)(f"Row {label}: {error.message}", error.field_errors) from error
     return posted
 
 

@@ -4,11 +4,14 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError
 from core.models import AuditEvent
-from timebank import services
+from core.roles import Role
+from core.testing import make_person
+from timebank import permissions, queries, services
 from timebank.ledger import Leg, LimitError, post
 from timebank.models import Account, Category, Entry, Exchange, TimebankSettings, Transfer
 from timebank.queries import ledger_problems, statement
@@ -466,3 +469,99 @@ def test_a_statement_shows_opening_running_and_closing_balances(cast, bank):
     assert result.opening == 60
     assert [line.balance for line in result.lines] == [90, 105]
     assert (result.closing, result.earned, result.spent) == (105, 45, 0)
+
+
+# Brokers' pages: the small services and queries they need
+
+
+def test_a_broker_retires_a_way_to_spend_and_members_can_no_longer_spend_there(cast, bank):
+    broker = cast.actor("broker")
+    museum = services.add_partner(actor=broker, name="Riverside Museum")
+    entry = services.add_way_to_spend(actor=broker, partner=museum, title="Museum entry", price=60)
+    with pytest.raises(PermissionDenied):
+        services.retire_way_to_spend(actor=cast.actor("member"), way=entry)
+    with pytest.raises(PermissionDenied):
+        services.retire_way_to_spend(actor=cast.actor("outsider"), way=entry)
+    services.retire_way_to_spend(actor=broker, way=entry)
+    assert list(queries.ways_to_spend(cast.hub)) == []
+    assert queries.partners(cast.hub).get().active_ways == []
+    with pytest.raises(Conflict):
+        services.retire_way_to_spend(actor=broker, way=entry)
+    entry.refresh_from_db()
+    with pytest.raises(DomainError):
+        services.spend_at_partner(actor=cast.actor("member"), account=bank["member"], way=entry)
+    assert AuditEvent.objects.filter(summary="Retired a way to spend: Museum entry").count() == 1
+
+
+def test_a_time_sheet_error_names_the_row_the_broker_sees(cast, bank):
+    mo, mia = bank["member"], bank["member2"]
+    with pytest.raises(DomainError) as info:
+        services.post_time_sheet(
+            actor=cast.actor("broker"),
+            rows=[
+                services.SheetRow(mo, mia, 30, Category.CARE, "Sat with Mia", number=1),
+                services.SheetRow(mo, mo, 30, Category.CARE, "Sat with himself", number=4),
+            ],
+        )
+    assert info.value.message.startswith("Row 4:")
+    assert Entry.objects.filter(account__in=[mo, mia]).count() == 0
+
+
+def test_the_dashboard_counts_only_exchanges_as_activity_and_shows_every_month(cast, bank):
+    services.update_settings(actor=cast.actor("coordinator"), hub=cast.hub, joining_grant=60)
+    pat = services.join(actor=cast.actor("broker"), person=cast.volunteer)  # a grant, no exchange
+    services.record_exchange(
+        actor=cast.actor("broker"),
+        giver=bank["member"],
+        receiver=bank["member2"],
+        minutes=90,
+        category=Category.GARDENING,
+        description="Weeding",
+    )
+    board = queries.dashboard(cast.hub, months=12)
+    assert pat in board.inactive_members
+    assert bank["member"] not in board.inactive_members
+    assert len(board.hours_by_month) == 12
+    assert board.hours_by_month[-1] == (timezone.localdate().replace(day=1), 90)
+    assert sum(total for _, total in board.hours_by_month) == 90
+
+
+def test_the_dashboard_lists_accounts_near_either_limit(cast, bank):
+    mo, mia = bank["member"], bank["member2"]
+    Account.objects.filter(pk=mo.pk).update(highest_balance=120)
+    services.record_exchange(
+        actor=cast.actor("broker"),
+        giver=mo,
+        receiver=mia,
+        minutes=90,
+        category=Category.CARE,
+        description="Respite",
+    )
+    near = queries.dashboard(cast.hub).near_limits
+    assert mo in near  # 90 of at most 120
+    assert mia not in near  # -90 of at least -600
+
+
+def test_members_are_found_by_email_or_exact_full_name_and_ambiguity_is_visible(cast, bank):
+    found = queries.find_members(cast.hub, ["MO@example.org", "  mia   member ", "Nobody", "nina northgate"])
+    assert found["mo@example.org"] == [bank["member"]]
+    assert found["mia member"] == [bank["member2"]]
+    assert found["nobody"] == []
+    assert found["nina northgate"] == []  # another hub's member is never found
+    twin = make_person(cast.hub, "Mia Member", Role.MEMBER, login=False, email="mia2@example.org")
+    twin_account = services.join(actor=cast.actor("broker"), person=twin)
+    assert queries.find_members(cast.hub, ["Mia Member"])["mia member"] == [bank["member2"], twin_account]
+
+
+def test_a_transfer_or_way_to_spend_of_another_hub_is_not_found(cast, bank):
+    transfer = services.award(actor=cast.actor("broker"), to_account=bank["member"], minutes=30, reason="x")
+    with pytest.raises(Http404):
+        permissions.get_transfer_for(cast.actor("outsider"), transfer.pk)
+    with pytest.raises(PermissionDenied):
+        permissions.get_transfer_for(cast.actor("member"), transfer.pk)
+    assert permissions.get_transfer_for(cast.actor("coordinator"), transfer.pk) == transfer
+    college = services.add_partner(actor=cast.actor("broker"), name="College")
+    way = services.add_way_to_spend(actor=cast.actor("broker"), partner=college, title="Class", price=60)
+    with pytest.raises(Http404):
+        permissions.get_way_to_spend_for(cast.actor("outsider"), way.pk)
+    assert permissions.get_way_to_spend_for(cast.actor("broker"), way.pk) == way
