@@ -17,6 +17,7 @@ from people.models import Person, ProfileEntry
 from timebank.models import (
     Account,
     Category,
+    DigestSubscription,
     Entry,
     Exchange,
     Listing,
@@ -69,6 +70,14 @@ class StatementLine:
     entry: Entry
     balance: int
 
+    @property
+    def with_whom(self) -> str:
+        """The other accounts in the movement (statement() prefetches them)."""
+        names = [
+            e.account.name for e in self.entry.transfer.entries.all() if e.account_id != self.entry.account_id
+        ]
+        return ", ".join(names)
+
 
 @dataclass
 class Statement:
@@ -100,6 +109,7 @@ def statement(account: Account, *, start: date, end: date) -> Statement:
     for entry in (
         entries.filter(transfer__occurred_on__gte=start, transfer__occurred_on__lte=end)
         .select_related("transfer")
+        .prefetch_related("transfer__entries__account")
         .order_by("transfer__occurred_on", "id")
     ):
         running += entry.minutes
@@ -150,10 +160,12 @@ class Match:
     offer: Listing | None = None
 
 
-def matches_for(request: Listing, *, limit: int = 10) -> list[Match]:
+def matches_for(request: Listing, *, limit: int = 10, include_records: bool = True) -> list[Match]:
     """People whose offers, or "what they can offer" on their record, fit a request; nearest first.
 
     Nearness is by postcode district until the directory's postcode table gives distances.
+    `include_records=False` uses the board only: a person's record (which can hold lived experience,
+    special-category data) is for brokers' eyes, not for the member who asked.
     """
     wanted = _words(" ".join([request.title, request.description, request.tags]))
     found: dict[int, Match] = {}
@@ -176,6 +188,8 @@ def matches_for(request: Listing, *, limit: int = 10) -> list[Match]:
         if offer.category == request.category or overlap:
             score = (2 if offer.category == request.category else 0) + len(overlap)
             note(offer.person, f"Offers “{offer.title}”", score, offer)
+    if not include_records:
+        return sorted(found.values(), key=lambda m: (-m.closeness, -m.score, m.person.full_name))[:limit]
     # People in the time bank whose record says they can offer something that fits.
     in_bank = Account.objects.filter(hub_id=request.hub_id, kind=Account.Kind.MEMBER).values("person_id")
     skills = ProfileEntry.objects.filter(
@@ -451,3 +465,68 @@ def ledger_problems() -> tuple[list[LedgerProblem], dict[str, int]]:
         "entries": Entry.objects.count(),
     }
     return problems, stats
+
+
+# Member pages
+
+
+def approved_members(hub: Hub) -> QuerySet[Account]:
+    """Accounts a member can exchange with or give to: approved, open, by name."""
+    return (
+        member_accounts(hub)
+        .filter(approved_at__isnull=False, is_active=True)
+        .order_by("person__full_name", "id")
+    )
+
+
+def my_open_exchanges(actor: Actor) -> QuerySet[Exchange]:
+    """Exchanges the actor recorded that still wait for the other side or a broker."""
+    if actor.person is None or actor.user is None:
+        return Exchange.objects.none()
+    waiting = [Exchange.Status.AWAITING_CONFIRMATION, Exchange.Status.AWAITING_APPROVAL]
+    return (
+        Exchange.objects.filter(hub=actor.hub, status__in=waiting, recorded_by=actor.user)
+        .filter(Q(giver__person=actor.person) | Q(receiver__person=actor.person))
+        .select_related("giver", "receiver")
+    )
+
+
+def hubs_to_send_to(hub: Hub) -> QuerySet[Hub]:
+    """Other hubs on this installation whose time bank has at least one approved member."""
+    with_members = Account.objects.filter(
+        kind=Account.Kind.MEMBER, approved_at__isnull=False, is_active=True
+    ).values("hub_id")
+    return Hub.objects.filter(pk__in=with_members).exclude(pk=hub.pk).order_by("name")
+
+
+def members_elsewhere(hub: Hub, *, name: str) -> QuerySet[Account]:
+    """Approved members of another hub whose name starts a word with `name` (at least 2 letters).
+
+    Only a search, never a list: who belongs to which hub (a Mind hub, a recovery college) is
+    itself personal information, so a sender must already know the person's name.
+    """
+    name = " ".join(name.split())
+    if len(name) < 2:
+        return Account.objects.none()
+    words = Q(person__full_name__istartswith=name) | Q(person__full_name__icontains=f" {name}")
+    words |= Q(person__preferred_name__istartswith=name)
+    return (
+        member_accounts(hub)
+        .filter(words, approved_at__isnull=False, is_active=True)
+        .select_related("hub")
+        .order_by("person__full_name", "id")
+    )
+
+
+def is_subscribed(person: Person) -> bool:
+    return DigestSubscription.objects.filter(person=person).exists()
+
+
+def new_listings_for_digest(person: Person, *, since) -> QuerySet[Listing]:
+    """Active offers and requests posted in the person's hub since `since`, not their own."""
+    return (
+        Listing.objects.filter(hub_id=person.hub_id, is_active=True, created_at__gt=since)
+        .exclude(person=person)
+        .select_related("person")
+        .order_by("kind", "-created_at")
+    )

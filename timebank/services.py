@@ -6,11 +6,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core import audit
@@ -18,7 +21,7 @@ from core.errors import Conflict, DomainError
 from core.models import AuditEvent, Hub
 from core.roles import Actor, Role
 from people.models import Person
-from timebank import permissions
+from timebank import permissions, queries
 from timebank.ledger import Leg, post, retry_on_conflict
 from timebank.models import (
     Account,
@@ -771,3 +774,60 @@ def set_digest(*, actor: Actor, person: Person, subscribed: bool) -> bool:
     else:
         DigestSubscription.objects.filter(person=person).delete()
     return subscribed
+
+
+# The weekly digest
+
+
+DIGEST_MAX_LISTINGS = 50
+
+
+def send_digests(*, now: datetime | None = None) -> int:
+    """Email every subscriber the offers and requests posted in their hub since their last digest.
+
+    One short transaction per subscriber, so one bad address does not hold back the rest; returns how
+    many emails were sent. Run weekly by `manage.py send_timebank_digest`.
+    """
+    now = now or timezone.now()
+    sent = 0
+    for subscription_id in DigestSubscription.objects.order_by("pk").values_list("pk", flat=True):
+        sent += _send_digest(subscription_id=subscription_id, now=now)
+    return sent
+
+
+@transaction.atomic
+def _send_digest(*, subscription_id: int, now: datetime) -> bool:
+    # The row lock stops two overlapping runs from sending the same digest twice.
+    subscription = (
+        DigestSubscription.objects.select_for_update(of=("self",))
+        .select_related("person__hub")
+        .filter(pk=subscription_id)
+        .first()
+    )
+    if subscription is None or not subscription.person.email:
+        return False
+    since = subscription.last_sent_at or subscription.subscribed_at
+    listings = list(
+        queries.new_listings_for_digest(subscription.person, since=since).filter(created_at__lte=now)[
+            :DIGEST_MAX_LISTINGS
+        ]
+    )
+    if not listings:
+        return False
+    subscription.last_sent_at = now
+    subscription.save(update_fields=["last_sent_at"])
+    person = subscription.person
+    body = render_to_string(
+        "timebank/digest_email.txt",
+        {
+            "person": person,
+            "offers": [item for item in listings if item.kind == Listing.Kind.OFFER],
+            "requests": [item for item in listings if item.kind == Listing.Kind.REQUEST],
+            "site": settings.COPRODUCE_SITE_URL.rstrip("/"),
+        },
+    )
+    subject = f"New offers and requests at {person.hub.name}"
+    transaction.on_commit(
+        lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[person.email])
+    )
+    return True

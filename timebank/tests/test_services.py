@@ -1,4 +1,5 @@
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -13,7 +14,7 @@ from core.roles import Role
 from core.testing import make_person
 from timebank import permissions, queries, services
 from timebank.ledger import Leg, LimitError, post
-from timebank.models import Account, Category, Entry, Exchange, TimebankSettings, Transfer
+from timebank.models import Account, Category, DigestSubscription, Entry, Exchange, TimebankSettings, Transfer
 from timebank.queries import ledger_problems, statement
 
 
@@ -565,3 +566,118 @@ def test_a_transfer_or_way_to_spend_of_another_hub_is_not_found(cast, bank):
     with pytest.raises(Http404):
         permissions.get_way_to_spend_for(cast.actor("outsider"), way.pk)
     assert permissions.get_way_to_spend_for(cast.actor("broker"), way.pk) == way
+
+
+# Reads and writes the members' pages need
+
+
+def test_a_statement_line_names_the_other_side(cast, bank):
+    services.record_exchange(
+        actor=cast.actor("broker"),
+        giver=bank["member"],
+        receiver=bank["member2"],
+        minutes=90,
+        category=Category.GARDENING,
+        description="Weeding",
+    )
+    today = timezone.localdate()
+    line = statement(bank["member"], start=today, end=today).lines[0]
+    assert line.with_whom == "Mia Member"
+
+
+def test_members_see_matches_from_the_board_only_and_brokers_from_records_too(cast, bank):
+    from people.models import ProfileEntry
+
+    ProfileEntry.objects.create(person=cast.peer, kind=ProfileEntry.Kind.SKILL, text="Gardening and weeding")
+    offer = services.create_listing(
+        actor=cast.actor("member"),
+        person=cast.member,
+        kind="offer",
+        title="Garden weeding",
+        category="gardening",
+    )
+    request = services.create_listing(
+        actor=cast.actor("member2"),
+        person=cast.member2,
+        kind="request",
+        title="Weeding",
+        category="gardening",
+    )
+    everyone = queries.matches_for(request)
+    assert {m.person for m in everyone} == {cast.member, cast.peer}
+    board_only = queries.matches_for(request, include_records=False)
+    assert [(m.person, m.offer) for m in board_only] == [(cast.member, offer)]
+
+
+def test_members_elsewhere_are_found_by_name_only_in_other_hubs(cast, bank):
+    nina = services.join(actor=cast.actor("outsider"), person=cast.other_member)
+    assert list(queries.hubs_to_send_to(cast.hub)) == [cast.other_hub]
+    assert list(queries.members_elsewhere(cast.other_hub, name="nin")) == [nina]
+    assert list(queries.members_elsewhere(cast.other_hub, name="northgate")) == [nina]
+    assert list(queries.members_elsewhere(cast.other_hub, name="n")) == []  # too short to search
+    assert list(queries.members_elsewhere(cast.other_hub, name="rth")) == []  # not the start of a name
+    assert list(queries.hubs_to_send_to(cast.other_hub)) == [cast.hub]
+
+
+def test_approved_members_and_open_exchanges(cast, bank):
+    services.update_settings(actor=cast.actor("coordinator"), hub=cast.hub, approve_new_members=True)
+    waiting = services.join(actor=cast.actor("volunteer"), person=cast.volunteer)
+    assert waiting not in queries.approved_members(cast.hub)
+    assert set(queries.approved_members(cast.hub)) == set(bank.values())
+    exchange = services.record_exchange(
+        actor=cast.actor("member"),
+        giver=bank["member"],
+        receiver=bank["member2"],
+        minutes=30,
+        category=Category.COOKING,
+        description="Soup",
+    )
+    assert list(queries.my_open_exchanges(cast.actor("member"))) == [exchange]
+    assert list(queries.my_open_exchanges(cast.actor("member2"))) == []
+    assert list(queries.waiting_for(cast.actor("member2"))) == [exchange]
+
+
+def test_the_digest_emails_new_listings_once_and_remembers_when(
+    cast, bank, mailoutbox, django_capture_on_commit_callbacks
+):
+    services.set_digest(actor=cast.actor("member"), person=cast.member, subscribed=True)
+    services.set_digest(actor=cast.actor("member2"), person=cast.member2, subscribed=True)
+    assert queries.is_subscribed(cast.member)
+    services.create_listing(
+        actor=cast.actor("member2"),
+        person=cast.member2,
+        kind="request",
+        title="Lift to clinic",
+        category="transport",
+    )
+    services.create_listing(
+        actor=cast.actor("peer"), person=cast.peer, kind="offer", title="Guitar lessons", category="arts"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_timebank_digest", stdout=io.StringIO())
+    by_person = {m.to[0]: m for m in mailoutbox}
+    assert set(by_person) == {"mo@example.org", "mia@example.org"}
+    assert "Lift to clinic" in by_person["mo@example.org"].body
+    assert "Guitar lessons" in by_person["mo@example.org"].body
+    assert "Lift to clinic" not in by_person["mia@example.org"].body  # not their own
+    sub = DigestSubscription.objects.get(person=cast.member)
+    assert sub.last_sent_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_digests() == 0  # nothing new since
+    assert len(mailoutbox) == 2
+    services.set_digest(actor=cast.actor("member"), person=cast.member, subscribed=False)
+    assert not queries.is_subscribed(cast.member)
+
+
+def test_the_digest_skips_people_without_an_email_address(
+    cast, bank, mailoutbox, django_capture_on_commit_callbacks
+):
+    Person = type(cast.member)
+    Person.objects.filter(pk=cast.member.pk).update(email="")
+    services.set_digest(actor=cast.actor("member"), person=cast.member, subscribed=True)
+    services.create_listing(
+        actor=cast.actor("peer"), person=cast.peer, kind="offer", title="Guitar lessons", category="arts"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_digests() == 0
+    assert mailoutbox == []
