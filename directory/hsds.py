@@ -83,7 +83,7 @@ TABLES: list[Table] = [
         "programs.csv",
         m.Program,
         "id:uuid organization_id:uuid name alternate_name description",
-        required=("id", "organization_id", "name", "description"),
+        required=("id", "name", "description"),
         refs={"organization_id": ("organization", True)},
     ),
     _t(

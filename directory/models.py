@@ -100,7 +100,7 @@ class Organization(HsdsModel):
 
 
 class Program(HsdsModel):
-    organization = _fk(Organization, "programs", null=False)
+    organization = _fk(Organization, "programs")
     name = models.TextField()
     alternate_name = models.TextField(blank=True)
     description = models.TextField()
