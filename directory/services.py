@@ -411,7 +411,11 @@ def update_service(*, actor: Actor, service: Service, data: Mapping[str, Any]) -
     """Change a service; the fields given replace the old ones. Staff of the owning hub."""
     if not permissions.can_edit_service(actor, service):
         _refuse()
-    service = Service.objects.select_for_update().select_related("hub", "organization").get(pk=service.pk)
+    service = (
+        Service.objects.select_for_update(of=("self",))
+        .select_related("hub", "organization")
+        .get(pk=service.pk)
+    )
     before = _snapshot(service)
     clean = _clean({**before, **data})
     _apply(service, clean)
