@@ -13,7 +13,12 @@ MEMBER_CATEGORIES = [(value, label) for value, label in Category.choices if valu
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker, which only takes ISO dates (not the en-GB 23/11/2026 Django would write)."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 - Django's own argument name
+        super().__init__(attrs=attrs, format=format)
 
 
 class AccountChoiceField(forms.ModelChoiceField):

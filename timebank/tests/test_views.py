@@ -126,6 +126,9 @@ def test_a_member_records_help_they_gave_and_the_other_confirms_on_the_exchange_
     mo, mia = cast.client("member"), cast.client("member2")
     form = mo.get("/timebank/exchanges/new/")
     assert form.status_code == 200
+    # A browser date picker only takes an ISO date.
+    today = timezone.localdate().isoformat()
+    assert f'type="date" name="occurred_on" value="{today}"' in form.content.decode()
     others = list(form.context["form"].fields["other"].queryset)
     assert bank["member"] not in others and bank["member2"] in others
     response = mo.post("/timebank/exchanges/new/", exchange_post(cast, bank))
