@@ -603,8 +603,11 @@ def send_between_hubs(
         batch=batch,
     )
     if out.batch != batch:
-        # The key was used before: that earlier request posted both halves.
-        pair = Transfer.objects.filter(batch=out.batch).exclude(pk=out.pk).first()
+        # The key was used before. Only an earlier send posted a pair to return; a key first used
+        # for something else (a donation has no batch) must not pick up an unrelated transfer.
+        pair = None
+        if out.kind == Transfer.Kind.BETWEEN_HUBS and out.batch is not None:
+            pair = Transfer.objects.filter(batch=out.batch).exclude(pk=out.pk).first()
         if pair is None:
             raise Conflict("This request was already handled differently.")
         return out, pair
