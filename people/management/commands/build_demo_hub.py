@@ -16,6 +16,7 @@ from core.roles import Actor, Role
 from people import services
 from people.models import ConsentEvent, ConsentPurpose, Person, ProfileEntry
 from people.validators import nhs_check_digit
+from timebank import demo as timebank_demo
 
 DEMO_PASSWORD = "riverside-demo"  # noqa: S105 - printed for the demo, never used in production
 
@@ -230,6 +231,13 @@ class Command(BaseCommand):
                 lists=self.lists(rng),
                 roles=(Role.MEMBER,),
             )
+        self.step("Filling the time banks")
+        made = timebank_demo.build(hub=hub, seed=seed)
+        timebank_demo.build(hub=north, seed=seed, listings=8, exchanges=15)
+        self.step(
+            f"  {made['accounts']} accounts, {made['listings']} offers and requests, "
+            f"{made['exchanges']} exchanges, {made['waiting']} waiting to be confirmed"
+        )
 
     def lists(self, rng: random.Random) -> dict[str, list[str]]:
         return {
