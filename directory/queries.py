@@ -31,7 +31,7 @@ from directory.models import (
     Taxonomy,
     TaxonomyTerm,
 )
-from directory.services import normalise_postcode, postcode_point
+from directory.services import COST_OPTION_HELP, normalise_postcode, postcode_point
 
 NOT_CHECKED_MONTHS = 6
 MAX_RADIUS_M = 200_000
@@ -401,3 +401,82 @@ def located_near(qs: QuerySet[ServiceAtLocation], point, radius_m) -> list[tuple
 
 def locations_without_point(hub: Hub) -> QuerySet[Location]:
     return Location.objects.filter(hub=hub, latitude__isnull=True)
+
+
+# ---- what the pages show ------------------------------------------------------------------------
+
+# What a results list shows for each service, fetched with one query per relation for the page.
+RESULT_TREE = {
+    "organization": {},
+    "cost_options": {},
+    "schedules": {},
+    "service_at_locations": {"location": {"addresses": {}}},
+}
+
+
+def days_text(byday: str) -> str:
+    days = [DAY_NAMES[d] for d in (byday or "").split(",") if d in DAY_NAMES]
+    if len(days) > 1:
+        return ", ".join(days[:-1]) + " and " + days[-1]
+    return days[0] if days else ""
+
+
+def _time_text(t) -> str:
+    if t is None:
+        return ""
+    hour = t.hour % 12 or 12
+    suffix = "am" if t.hour < 12 else "pm"
+    return f"{hour}{suffix}" if t.minute == 0 else f"{hour}:{t.minute:02d}{suffix}"
+
+
+def when_text(schedule: Schedule) -> str:
+    """ "Wednesday, 10am to 11:30am" from an HSDS weekly schedule."""
+    days = days_text(schedule.byday)
+    times = ""
+    if schedule.opens_at and schedule.closes_at:
+        times = f"{_time_text(schedule.opens_at)} to {_time_text(schedule.closes_at)}"
+    elif schedule.opens_at:
+        times = f"from {_time_text(schedule.opens_at)}"
+    return ", ".join(p for p in (days, times) if p)
+
+
+def cost_text(service: Service) -> str:
+    """The answer to "How much does it cost?" from the service's cost options and fees text."""
+    amounts = [c for c in service.cost_options.all() if c.option != COST_OPTION_HELP and c.amount is not None]
+    if amounts and all(c.amount == 0 for c in amounts):
+        return "Free"
+    if amounts:
+        lowest = min(c.amount for c in amounts if c.amount is not None)
+        return f"£{lowest:.2f}" if lowest else "Free for some people"
+    return ""
+
+
+def page_facts(service: Service) -> dict:
+    """The five answers, and when and where, from the rows prefetched by service_page()."""
+    help_rows = [c.amount_description for c in service.cost_options.all() if c.option == COST_OPTION_HELP]
+    places = []
+    for sal in service.service_at_locations.all():
+        location = sal.location
+        address = next(iter(location.addresses.all()), None)
+        places.append(
+            {
+                "name": location.name,
+                "address": ", ".join(
+                    p for p in (address.address_1, address.city, address.postal_code) if p and address
+                )
+                if address
+                else "",
+                "accessibility": [a.description for a in location.accessibility.all() if a.description],
+                "transportation": location.transportation,
+            }
+        )
+    schedules = list(service.schedules.all())
+    for sal in service.service_at_locations.all():
+        schedules.extend(sal.schedules.all())
+    return {
+        "cost": cost_text(service),
+        "help_with_cost": "\n".join(h for h in help_rows if h),
+        "when": [{"text": when_text(s), "description": s.description, "notes": s.notes} for s in schedules],
+        "places": places,
+        "phones": [p.number for p in service.phones.all()],
+    }

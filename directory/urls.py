@@ -1,6 +1,6 @@
-from django.urls import re_path
+from django.urls import path, re_path
 
-from directory import api
+from directory import api, views
 
 app_name = "directory"
 
@@ -31,6 +31,15 @@ hsds_urls = [
     ),
 ]
 
-page_urls: list = []
+page_urls = [
+    path("directory/", views.search, name="search"),
+    path("directory/manage/", views.manage, name="manage"),
+    path("directory/manage/due/", views.due, name="due"),
+    path("directory/services/add/", views.service_add, name="add"),
+    path("directory/services/<uuid:service_id>/", views.service_detail, name="service"),
+    path("directory/services/<uuid:service_id>/edit/", views.service_edit, name="edit"),
+    path("directory/services/<uuid:service_id>/verify/", views.service_verify, name="verify"),
+    path("directory/services/<uuid:service_id>/retire/", views.service_retire, name="retire"),
+]
 
 urlpatterns = hsds_urls + page_urls

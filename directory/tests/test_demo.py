@@ -20,7 +20,12 @@ def test_demo_builds_a_deterministic_riverside_directory(db):
 
     assert shape(built) == shape(again)
     names = {s.name for s in built}
-    for expected in ("Riverside Walking Group", "Tuesday Coffee Morning", "Riverside Food Bank", "Men's Shed"):
+    for expected in (
+        "Riverside Walking Group",
+        "Tuesday Coffee Morning",
+        "Riverside Food Bank",
+        "Men's Shed",
+    ):
         assert expected in names
     assert Attribute.objects.filter(link_id__in=[s.pk for s in built]).count() >= len(built)
     # Every demo place is in Riverside's districts, so distance search finds it.
