@@ -105,7 +105,7 @@ SERVICES = [
         "Nordic Walking Taster",
         "Westbank Leisure Trust",
         ["Walking", "Sport and dance"],
-        "Learn Nordic walking with poles provided. Four-week course.",
+        "A Nordic walking group for beginners, with poles provided. Four-week course.",
         ["TU"],
         "18:00",
         "19:00",
