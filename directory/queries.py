@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import BooleanField, Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Case, F, FloatField, Func, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -127,15 +126,31 @@ def _stem(word: str) -> str:
     return word
 
 
+class TextMatch(Func):
+    """search_text matches the words, with PostgreSQL's English stemming. The expression is the one
+    the GIN index of migration 0002 is built on, so the planner uses the index; the column is compiled
+    by Django, so it keeps the right table alias inside subqueries."""
+
+    output_field = BooleanField()
+    sql = "to_tsvector('english', {column}) @@ plainto_tsquery('english', %s)"
+
+    def __init__(self, words: str):
+        super().__init__(F("search_text"))
+        self.words = words
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.get_source_expressions()[0])
+        return self.sql.format(column=column), [*params, self.words]
+
+
+class TextRank(TextMatch):
+    output_field = FloatField()
+    sql = "ts_rank(to_tsvector('english', {column}), plainto_tsquery('english', %s))"
+
+
 def _text_filter(qs: QuerySet[Service], text: str) -> QuerySet[Service]:
     if connection.vendor == "postgresql":
-        # Matches the GIN index made in migration 0002 (same expression, same configuration).
-        vector = "to_tsvector('english', directory_service.search_text)"
-        query = "plainto_tsquery('english', %s)"
-        # The SQL is fixed text; the words go in as a parameter.
-        match = RawSQL(f"{vector} @@ {query}", [text], output_field=BooleanField())  # noqa: S611
-        rank = RawSQL(f"ts_rank({vector}, {query})", [text], output_field=FloatField())  # noqa: S611
-        return qs.filter(match).annotate(rank=rank)
+        return qs.filter(TextMatch(text)).annotate(rank=TextRank(text))
     words = [_stem(w) for w in _words(text)]
     for word in words:
         qs = qs.filter(search_text__icontains=word)
