@@ -79,6 +79,7 @@ def _home_context(actor) -> dict:
         "mine_open": list(queries.my_open_exchanges(actor)) if account else [],
         "recent": queries.recent_transfers(account) if account else [],
         "subscribed": actor.person is not None and queries.is_subscribed(actor.person),
+        "is_broker": permissions.is_broker(actor),
     }
 
 
@@ -135,7 +136,7 @@ def exchange_new(request):
         request.POST or None,
         members=queries.approved_members(actor.hub).exclude(pk=account.pk),
         listings=queries.board(actor.hub),
-        initial={"listing": request.GET.get("listing", "")[:12]},
+        initial=_initial_from_listing(actor, request.GET.get("listing", "")),
     )
     if request.method == "POST" and form.is_valid():
         data, other = form.cleaned_data, form.cleaned_data["other"]
@@ -159,6 +160,22 @@ def exchange_new(request):
     return render(request, "timebank/exchange_form.html", {"form": form, "account": account})
 
 
+def _initial_from_listing(actor, listing_id: str) -> dict:
+    """Recording an exchange from a board listing: who, what and which way are already known."""
+    if not listing_id.isdigit():
+        return {}
+    listing = permissions.get_listing_for(actor, listing_id)
+    initial = {"listing": listing.pk, "category": listing.category, "description": listing.title}
+    if not actor.is_self(listing.person):
+        other = queries.account_of(listing.person)
+        # Their offer means they helped me; their request means I helped them.
+        initial["direction"] = (
+            ExchangeForm.RECEIVED if listing.kind == listing.Kind.OFFER else ExchangeForm.GAVE
+        )
+        initial["other"] = other.pk if other is not None else None
+    return initial
+
+
 @login_required
 def exchange_detail(request, exchange_id):
     actor = _actor(request)
@@ -172,6 +189,7 @@ def exchange_detail(request, exchange_id):
             "exchange": exchange,
             "can_confirm": waiting and permissions.can_confirm_exchange(actor, exchange),
             "can_withdraw": recorder and exchange.status in WAITING,
+            "can_reverse": exchange.transfer_id is not None and permissions.is_broker(actor),
             "decline_form": DeclineForm(),
         },
     )

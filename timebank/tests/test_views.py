@@ -590,3 +590,48 @@ def test_the_outsider_sees_nothing_of_this_hub(cast, bank):
     ):
         assert outsider.get(url).status_code == 404, url
     assert outsider.get("/timebank/board/").context["page"].paginator.count == 0
+
+
+def test_recording_from_a_listing_fills_in_who_what_and_which_way(cast, bank):
+    offer = services.create_listing(
+        actor=cast.actor("member2"), person=cast.member2, kind="offer", title="Guitar lesson", category="arts"
+    )
+    request = services.create_listing(
+        actor=cast.actor("member2"),
+        person=cast.member2,
+        kind="request",
+        title="Lift to clinic",
+        category="transport",
+    )
+    client = cast.client("member")
+    initial = client.get(f"/timebank/exchanges/new/?listing={offer.pk}").context["form"].initial
+    assert (initial["direction"], initial["other"], initial["category"], initial["listing"]) == (
+        "received",
+        bank["member2"].pk,
+        "arts",
+        offer.pk,
+    )
+    assert (
+        client.get(f"/timebank/exchanges/new/?listing={request.pk}").context["form"].initial["direction"]
+        == "gave"
+    )
+    other_hub = services.create_listing(
+        actor=cast.actor("outsider"),
+        person=cast.other_member,
+        kind="offer",
+        title="Cakes",
+        category="cooking",
+    )
+    assert client.get(f"/timebank/exchanges/new/?listing={other_hub.pk}").status_code == 404
+    assert client.get("/timebank/exchanges/new/?listing=abc").status_code == 200
+
+
+def test_a_broker_is_offered_the_reversal_and_their_dashboard(cast, bank):
+    exchange = services.confirm_exchange(actor=cast.actor("member2"), exchange=record(cast, bank))
+    broker = cast.client("broker")
+    page = broker.get(f"/timebank/exchanges/{exchange.pk}/")
+    assert f"/timebank/broker/transfers/{exchange.transfer_id}/reverse/" in page.content.decode()
+    assert b"/timebank/broker/" in broker.get("/timebank/").content
+    member_page = cast.client("member2").get(f"/timebank/exchanges/{exchange.pk}/")
+    assert b"/reverse/" not in member_page.content
+    assert b"/timebank/broker/" not in cast.client("member2").get("/timebank/").content
