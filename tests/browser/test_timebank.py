@@ -112,3 +112,68 @@ def test_a_member_is_refused_another_members_statement_in_the_browser(new_page, 
     page = new_page()
     sign_in(page, cast.member)
     visit(page, f"/timebank/accounts/{mia_account.pk}/statement/", status=403)
+
+
+def test_every_member_page_passes_axe_including_errors_and_search_results(
+    new_page, sign_in, visit, check_a11y
+):
+    cast = build_cast()
+    broker = cast.actor("broker")
+    mo_account = services.join(actor=broker, person=cast.member)
+    services.join(actor=broker, person=cast.member2)
+    services.join(actor=cast.actor("outsider"), person=cast.other_member)
+    college = services.add_partner(actor=broker, name="Riverside College")
+    services.add_way_to_spend(actor=broker, partner=college, title="Pottery class", price=60)
+    services.create_listing(
+        actor=cast.actor("member2"),
+        person=cast.member2,
+        kind="offer",
+        title="Garden weeding",
+        category="gardening",
+    )
+    request = services.create_listing(
+        actor=cast.actor("member"),
+        person=cast.member,
+        kind="request",
+        title="Weeding help",
+        category="gardening",
+    )
+    page = new_page()
+    sign_in(page, cast.member)
+    for path in (
+        "/timebank/board/",
+        "/timebank/board/?kind=offer&q=garden",
+        "/timebank/board/new/",
+        f"/timebank/board/{request.pk}/",
+        f"/timebank/board/{request.pk}/edit/",
+        "/timebank/give/",
+        "/timebank/spend/",
+        "/timebank/send/",
+        f"/timebank/send/?hub={cast.other_hub.pk}&name=nin",
+        f"/timebank/send/?hub={cast.other_hub.pk}&name=zz",
+        "/timebank/statement/",
+    ):
+        visit(page, path)
+    visit(page, f"/timebank/board/{request.pk}/")
+    expect(page.locator("#matches")).to_contain_text("Mia Member")
+
+    # Forms with mistakes: the error summary and messages beside fields pass axe too.
+    visit(page, "/timebank/exchanges/new/")
+    page.get_by_role("button", name="Record the exchange").click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    check_a11y(page)
+    visit(page, "/timebank/give/")
+    page.get_by_label("Who would you like to give time to?").select_option(label="Mia Member")
+    page.get_by_label("Hours").fill("20")
+    page.get_by_role("button", name="Give this time").click()
+    expect(page.get_by_role("alert")).to_contain_text("below the lowest balance allowed")
+    check_a11y(page)
+    assert balance(mo_account) == 0
+
+    # Spending at a partner from the list of ways to spend.
+    visit(page, "/timebank/spend/")
+    page.get_by_label("Pottery class at Riverside College").check()
+    page.get_by_role("button", name="Spend my time").click()
+    expect(page.get_by_role("status")).to_contain_text("Pottery class at Riverside College")
+    expect(page.locator("#balance")).to_have_text("-1h 00m")
+    check_a11y(page)
