@@ -635,3 +635,23 @@ def test_a_broker_is_offered_the_reversal_and_their_dashboard(cast, bank):
     member_page = cast.client("member2").get(f"/timebank/exchanges/{exchange.pk}/")
     assert b"/reverse/" not in member_page.content
     assert b"/timebank/broker/" not in cast.client("member2").get("/timebank/").content
+
+
+def test_the_ways_to_spend_cost_the_same_number_of_queries_for_5_or_30(cast, bank):
+    client = cast.client("member")
+    partners = [services.add_partner(actor=cast.actor("broker"), name=f"Partner {i}") for i in range(3)]
+
+    def add(start, count):
+        for i in range(start, start + count):
+            services.add_way_to_spend(
+                actor=cast.actor("broker"), partner=partners[i % 3], title=f"Class {i:02d}", price=30 + i
+            )
+
+    add(0, 5)
+    client.get("/timebank/spend/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/timebank/spend/")
+    add(5, 25)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/timebank/spend/").content.count(b'type="radio"') == 30
+    assert len(few) == len(many)
