@@ -61,6 +61,12 @@ def _join_first(request):
     return redirect("timebank:home")
 
 
+def _moved(transfer) -> str:
+    """What a transfer moved. Read back from the ledger: a form sent again with its key returns the
+    earlier transfer, which is what the member must be told about."""
+    return hours_minutes(sum(e.minutes for e in queries.transfer_entries(transfer) if e.minutes > 0))
+
+
 def _key(account: Account, form) -> str | None:
     # Keys are per hub; tying them to the account stops one member's key from meeting another's.
     key = form.idempotency_key()
@@ -351,7 +357,7 @@ def donate(request):
     if request.method == "POST" and form.is_valid():
         to = form.recipient() or services.system_account(actor.hub, Account.Kind.POT)
         try:
-            services.donate(
+            transfer = services.donate(
                 actor=actor,
                 from_account=account,
                 to_account=to,
@@ -362,9 +368,7 @@ def donate(request):
         except DomainError as error:
             _show_errors(form, error)
         else:
-            messages.success(
-                request, f"You gave {hours_minutes(form.total_minutes())} to {form.recipient_label()}."
-            )
+            messages.success(request, f"You gave {_moved(transfer)} to {form.recipient_label()}.")
             return redirect("timebank:home")
     return render(request, "timebank/donate.html", {"form": form, "account": account})
 
@@ -419,7 +423,7 @@ def send(request):
     if request.method == "POST" and form.is_valid():
         to = form.cleaned_data["to"]
         try:
-            services.send_between_hubs(
+            out, _ = services.send_between_hubs(
                 actor=actor,
                 from_account=account,
                 to_account=to,
@@ -432,8 +436,7 @@ def send(request):
         else:
             messages.success(
                 request,
-                f"You sent {hours_minutes(form.total_minutes())} to {to.person.display_name} "
-                f"({to.hub.name}).",
+                f"You sent {_moved(out)} to {to.person.display_name} ({to.hub.name}).",
             )
             return redirect("timebank:home")
     context = {"find": find, "form": form, "account": account, "recipients": recipients}

@@ -399,7 +399,9 @@ def test_a_member_gives_time_to_a_member_and_to_the_pot(cast, bank):
     data = {"to": str(bank["member2"].pk), "hours": "1", "minutes": "0", "note": "For Mum", "key": key}
     response = client.post("/timebank/give/", data, follow=True)
     assert b"You gave 1h 00m to Mia Member." in response.content
-    client.post("/timebank/give/", data)  # the same form sent twice posts once
+    # The same form sent twice posts once, even with a changed amount, and says what really moved.
+    again = client.post("/timebank/give/", {**data, "hours": "2"}, follow=True)
+    assert b"You gave 1h 00m to Mia Member." in again.content
     assert (balance(bank["member"]), balance(bank["member2"])) == (-60, 60)
     client.post("/timebank/give/", {"to": "pot", "hours": "0", "minutes": "30"})
     pot = services.system_account(cast.hub, Account.Kind.POT)
