@@ -31,8 +31,8 @@ class AccountChoiceField(forms.ModelChoiceField):
 class TimeFields(forms.Form):
     """Hours and minutes as two boxes; `total_minutes()` is what services receive."""
 
-    hours = forms.IntegerField(label="Hours", min_value=0, max_value=100, required=False, initial=0)
-    minutes = forms.IntegerField(label="Minutes", min_value=0, max_value=59, required=False, initial=0)
+    hours = forms.IntegerField(label="Hours", min_value=0, max_value=100, required=False)
+    minutes = forms.IntegerField(label="Minutes", min_value=0, max_value=59, required=False)
 
     def clean(self):
         data = super().clean()
@@ -65,7 +65,9 @@ class ExchangeForm(TimeFields):
         choices=[(GAVE, "I gave help to a member"), (RECEIVED, "I received help from a member")],
         widget=forms.RadioSelect,
     )
-    other = AccountChoiceField(label="Who was the other member?", queryset=Account.objects.none())
+    other = AccountChoiceField(
+        label="Who was the other member?", queryset=Account.objects.none(), empty_label="Choose a member"
+    )
     category = forms.ChoiceField(label="What kind of help?", choices=[("", "Choose"), *MEMBER_CATEGORIES])
     description = forms.CharField(
         label="What did you do?",

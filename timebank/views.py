@@ -482,6 +482,8 @@ def account_statement(request, account_id, fmt: str = "html"):
 def _statement(request, account: Account, fmt: str, *, own: bool):
     form = StatementForm(request.GET or None)
     start, end = _period(form)
+    if not form.is_bound:
+        form = StatementForm(initial={"start": start, "end": end})
     statement = queries.statement(account, start=start, end=end)
     filename = f"time-bank-statement-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}"
     if fmt == "csv":
