@@ -296,10 +296,12 @@ def parse_csv(upload) -> tuple[list[RawRow], list[str]]:
         lines = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error:
         return [], ["The file could not be read as CSV."]
-    lines = [line for line in lines if any(cell.strip() for cell in line)]
-    if not lines:
+    # Row numbers count every line after the header, blank ones too, so they match the spreadsheet.
+    numbered = [(n, line) for n, line in enumerate(lines) if any(cell.strip() for cell in line)]
+    if not numbered:
         return [], ["The file is empty."]
-    header = [cell.strip().casefold() for cell in lines[0]]
+    first, header_cells = numbered[0]
+    header = [cell.strip().casefold() for cell in header_cells]
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
         return [], [
@@ -307,7 +309,7 @@ def parse_csv(upload) -> tuple[list[RawRow], list[str]]:
             + ", ".join(CSV_COLUMNS)
             + f". Missing: {', '.join(missing)}."
         ]
-    body = lines[1:]
+    body = [(n - first, line) for n, line in numbered[1:]]
     if not body:
         return [], ["The file has no rows after the header."]
     if len(body) > CSV_MAX_ROWS:
@@ -315,7 +317,7 @@ def parse_csv(upload) -> tuple[list[RawRow], list[str]]:
     where = {c: header.index(c) for c in CSV_COLUMNS}
     rows = []
     today = timezone.localdate()
-    for number, line in enumerate(body, start=1):
+    for number, line in body:
         cells = {c: (line[i].strip() if i < len(line) else "") for c, i in where.items()}
         row_problems = []
         for c in ("giver", "receiver", "minutes", "category", "description"):

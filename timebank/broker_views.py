@@ -16,7 +16,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import audit
 from core.errors import DomainError
+from core.models import AuditEvent
 from core.roles import Role
 from people.queries import suppress
 from timebank import broker_forms as bf
@@ -212,6 +214,15 @@ def accounts(request):
 def account(request, account_id):
     actor = _broker(request)
     account = permissions.get_account_for(actor, account_id)
+    if account.person_id is not None and not permissions.owns(actor, account):
+        # A member's movements are part of their record: who looked, and when, is kept.
+        audit.record(
+            actor=actor,
+            action=AuditEvent.Action.VIEW,
+            person=account.person,
+            obj=account,
+            summary="Time-bank account (broker)",
+        )
     return render(
         request,
         "timebank/broker/account.html",
