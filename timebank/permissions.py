@@ -41,8 +41,14 @@ def can_spend_from(actor: Actor, account: Account) -> bool:
     return can_view_account(actor, account) and account.kind == Account.Kind.MEMBER
 
 
+# The board names people and what they offer or need: it is for people who take part and the staff
+# who work alongside them. Commissioners see aggregates only and referrers see no one's details
+# (DOMAIN.md, "Who uses it"), unless they are members too.
+BOARD_ROLES = (*PARTICIPANTS, Role.LINK_WORKER)
+
+
 def can_view_board(actor: Actor) -> bool:
-    return actor.person is not None or is_broker(actor)
+    return is_broker(actor) or (actor.person is not None and actor.has(*BOARD_ROLES))
 
 
 def can_edit_listing(actor: Actor, listing: Listing) -> bool:

@@ -742,6 +742,8 @@ def create_listing(*, actor: Actor, person: Person, **fields: Any) -> Listing:
     """Post an offer or a request: a person for themselves, or a broker on their behalf."""
     if person.hub_id != actor.hub.pk or not (actor.is_self(person) or permissions.is_broker(actor)):
         _refuse()
+    if not permissions.can_view_board(actor):
+        _refuse("Only people who take part in the time bank can post on its board.")
     unknown = set(fields) - set(LISTING_FIELDS)
     if unknown:
         raise DomainError(f"Unknown field: {', '.join(sorted(unknown))}.")

@@ -681,3 +681,31 @@ def test_the_digest_skips_people_without_an_email_address(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.send_digests() == 0
     assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    ("name", "sees"),
+    [
+        ("member", True),
+        ("peer", True),
+        ("volunteer", True),
+        ("link_worker", True),
+        ("broker", True),
+        ("coordinator", True),
+        ("commissioner", False),
+        ("referrer", False),
+        ("administrator", False),
+    ],
+)
+def test_the_board_is_for_people_who_take_part_and_staff_who_work_with_them(cast, name, sees):
+    assert permissions.can_view_board(cast.actor(name)) is sees
+    person = getattr(cast, name)
+    if sees:
+        services.create_listing(
+            actor=cast.actor(name), person=person, kind="offer", title="Tea", category="other"
+        )
+    else:
+        with pytest.raises(PermissionDenied):
+            services.create_listing(
+                actor=cast.actor(name), person=person, kind="offer", title="Tea", category="other"
+            )
