@@ -273,7 +273,7 @@ def board(request):
 def listing_new(request):
     actor = _actor(request)
     broker = permissions.is_broker(actor)
-    if actor.person is None and not broker:
+    if not permissions.can_view_board(actor):
         raise PermissionDenied
     form = ListingForm(
         request.POST or None,

@@ -657,3 +657,14 @@ def test_the_ways_to_spend_cost_the_same_number_of_queries_for_5_or_30(cast, ban
     with CaptureQueriesContext(connection) as many:
         assert client.get("/timebank/spend/").content.count(b'type="radio"') == 30
     assert len(few) == len(many)
+
+
+@pytest.mark.parametrize("name", ["commissioner", "referrer"])
+def test_commissioners_and_referrers_do_not_see_the_board(cast, bank, name):
+    listing = services.create_listing(
+        actor=cast.actor("member"), person=cast.member, kind="offer", title="Guitar", category="arts"
+    )
+    client = cast.client(name)
+    assert client.get("/timebank/board/").status_code == 403
+    assert client.get(f"/timebank/board/{listing.pk}/").status_code == 403
+    assert client.get("/timebank/board/new/").status_code == 403
