@@ -86,6 +86,7 @@ def _home_context(actor) -> dict:
         "recent": queries.recent_transfers(account) if account else [],
         "subscribed": actor.person is not None and queries.is_subscribed(actor.person),
         "is_broker": permissions.is_broker(actor),
+        "can_view_board": permissions.can_view_board(actor),
     }
 
 

@@ -76,6 +76,7 @@ def test_staff_without_a_member_role_are_not_offered_to_join(cast):
     assert page.status_code == 200
     assert b"Join the time bank" not in page.content
     assert cast.client("commissioner").post("/timebank/join/").status_code == 403
+    assert b"/timebank/board/" not in page.content  # commissioners see aggregates, not the board
 
 
 def test_the_home_page_lists_what_waits_for_me_and_i_confirm_it(cast, bank):
