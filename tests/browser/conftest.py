@@ -35,7 +35,7 @@ def browser():
     if not CHROMIUM.exists():
         pytest.skip(
             f"Debian's chromium is not installed at {CHROMIUM} "
-            "(run `make /usr/bin/chromium` or apt-get install chromium)"
+            "(run `make var/.debian-packages` or apt-get install chromium)"
         )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
