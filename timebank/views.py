@@ -535,9 +535,15 @@ def _csv(statement: queries.Statement, filename: str) -> HttpResponse:
     return response
 
 
-def _pdf(request, context: dict, filename: str) -> HttpResponse:
-    # Imported here: WeasyPrint loads pango, which only the PDF needs.
-    from weasyprint import CSS, HTML, URLFetcher
+def _pdf(request, context: dict, filename: str):
+    # Imported here: WeasyPrint loads pango, which only the PDF needs (`make test` installs it).
+    try:
+        from weasyprint import CSS, HTML, URLFetcher
+    except OSError:
+        messages.error(
+            request, "PDF statements are not available on this server yet; download the CSV instead."
+        )
+        return redirect(f"{request.path.removesuffix('pdf/')}?{request.GET.urlencode()}")
 
     html = render_to_string("timebank/statement_pdf.html", context, request=request)
     css = render_to_string("timebank/statement_pdf.css")

@@ -669,3 +669,19 @@ def test_commissioners_and_referrers_do_not_see_the_board(cast, bank, name):
     assert client.get("/timebank/board/").status_code == 403
     assert client.get(f"/timebank/board/{listing.pk}/").status_code == 403
     assert client.get("/timebank/board/new/").status_code == 403
+
+
+def test_without_pango_the_pdf_link_says_so_and_offers_the_csv(cast, bank, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pango(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    response = cast.client("member").get("/timebank/statement/pdf/?start=2026-01-01", follow=True)
+    assert response.redirect_chain[-1][0] == "/timebank/statement/?start=2026-01-01"
+    assert b"download the CSV instead" in response.content
