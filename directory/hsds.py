@@ -332,7 +332,7 @@ def row_to_hsds(obj, table: Table) -> dict:
 
 # ---- nested trees ------------------------------------------------------------------------------
 
-PHONE = {"languages": {}}
+PHONE: dict[str, dict] = {"languages": {}}
 CONTACT = {"phones": PHONE}
 LOCATION_FULL = {
     "languages": {},

@@ -138,13 +138,13 @@ class TextMatch(Func):
         super().__init__(F("search_text"))
         self.words = words
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None, **extra_context):  # type: ignore[override]
         column, params = compiler.compile(self.get_source_expressions()[0])
         return self.sql.format(column=column), [*params, self.words]
 
 
 class TextRank(TextMatch):
-    output_field = FloatField()
+    output_field = FloatField()  # type: ignore[assignment]
     sql = "ts_rank(to_tsvector('english', {column}), plainto_tsquery('english', %s))"
 
 
@@ -166,7 +166,8 @@ def _with_term_children(term_ids: list[str]) -> list[str]:
     frontier = set(ids)
     for _ in range(3):  # three levels of children are plenty for a local taxonomy
         children = {
-            str(t) for t in TaxonomyTerm.objects.filter(parent_id__in=frontier).values_list("id", flat=True)
+            str(t)
+            for t in TaxonomyTerm.objects.filter(parent_id__in=_uuids(frontier)).values_list("id", flat=True)
         }
         frontier = children - ids
         if not frontier:
@@ -198,8 +199,8 @@ def filter_services(f: Filters, *, expand_terms: bool = False) -> QuerySet[Servi
         links = Attribute.objects.filter(taxonomy_term_id__in=_uuids(terms)).values("link_id")
         qs = qs.filter(id__in=links)
     if f.taxonomy_id:
-        links = Attribute.objects.filter(taxonomy_term__taxonomy_detail_id__in=_uuids([f.taxonomy_id]))
-        qs = qs.filter(id__in=links.values("link_id"))
+        by_taxonomy = Attribute.objects.filter(taxonomy_term__taxonomy_detail_id__in=_uuids([f.taxonomy_id]))
+        qs = qs.filter(id__in=by_taxonomy.values("link_id"))
     if f.organization_id:
         qs = qs.filter(organization_id__in=_uuids([f.organization_id]))
     if f.modified_after:
@@ -271,6 +272,8 @@ def _distances(
     )
     best: dict[UUID, float] = {}
     for service_id, slat, slon in rows:
+        if slat is None or slon is None:
+            continue
         d = geo.haversine_m(lat, lon, slat, slon)
         if d <= radius and d < best.get(service_id, math.inf):
             best[service_id] = d
@@ -410,7 +413,7 @@ def located_near(qs: QuerySet[ServiceAtLocation], point, radius_m) -> list[tuple
     rows = qs.filter(
         location__latitude__range=(min_lat, max_lat), location__longitude__range=(min_lon, max_lon)
     ).values_list("id", "location__latitude", "location__longitude")
-    found = [(geo.haversine_m(lat, lon, a, b), sid) for sid, a, b in rows]
+    found = [(geo.haversine_m(lat, lon, a, b), sid) for sid, a, b in rows if a is not None and b is not None]
     return sorted(x for x in found if x[0] <= radius)
 
 
@@ -421,7 +424,7 @@ def locations_without_point(hub: Hub) -> QuerySet[Location]:
 # ---- what the pages show ------------------------------------------------------------------------
 
 # What a results list shows for each service, fetched with one query per relation for the page.
-RESULT_TREE = {
+RESULT_TREE: dict[str, dict] = {
     "organization": {},
     "cost_options": {},
     "schedules": {},

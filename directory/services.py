@@ -193,11 +193,11 @@ def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _valid_uuids(values: Iterable[str]) -> list[str]:
+def _valid_uuids(values: Iterable[str]) -> list[uuid.UUID]:
     out = []
     for v in values:
         try:
-            out.append(str(uuid.UUID(v)))
+            out.append(uuid.UUID(v))
         except ValueError:
             continue
     return out
@@ -235,7 +235,7 @@ def _metadata(actor: Actor, service: Service, action: str, changes: list[tuple[s
 
 def _snapshot(service: Service) -> dict[str, Any]:
     snap = {f: getattr(service, f) for f in OWN_FIELDS}
-    snap["organization_name"] = service.organization.name if service.organization_id else ""
+    snap["organization_name"] = service.organization.name if service.organization is not None else ""
     details = service_details(service)
     snap.update(details)
     return snap
@@ -335,7 +335,7 @@ def _write_details(service: Service, data: dict[str, Any]) -> None:
     wanted = {t for t in data.get("term_ids") or []}
     current_s = {str(t) for t in current}
     Attribute.objects.filter(
-        link_id=service.pk, link_entity="service", taxonomy_term_id__in=current_s - wanted
+        link_id=service.pk, link_entity="service", taxonomy_term_id__in=_valid_uuids(current_s - wanted)
     ).delete()
     Attribute.objects.bulk_create(
         Attribute(link_id=service.pk, link_entity="service", link_type="category", taxonomy_term_id=t)
@@ -371,7 +371,7 @@ def refresh_search_text(service_ids: Iterable) -> None:
             service.name,
             service.alternate_name,
             service.description,
-            service.organization.name if service.organization_id else "",
+            service.organization.name if service.organization is not None else "",
             *terms.get(str(service.pk), []),
         ]
         service.search_text = " ".join(p for p in parts if p)

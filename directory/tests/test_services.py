@@ -160,3 +160,18 @@ def test_postcodes_refuse_a_file_without_the_ons_columns(db, tmp_path):
     with pytest.raises(DomainError, match="no column"):
         services.load_postcodes(path)
     assert not Postcode.objects.exists()
+
+
+def test_other_apps_find_services_by_id_within_what_their_hub_may_use(cast, make_service):
+    service = make_service()
+    assert queries.get_service(service.pk) == service
+    assert queries.get_service(str(service.pk), hub=cast.hub) == service
+    assert queries.get_service(service.pk, hub=cast.other_hub) is None
+    assert queries.get_service("not-an-id") is None
+    services.share_service(actor=cast.actor("coordinator"), service=service, hubs=[cast.other_hub])
+    assert queries.get_service(service.pk, hub=cast.other_hub) == service
+    assert list(queries.services_for_hub(cast.other_hub)) == [service]
+    # A retired service still resolves by id, so an old referral still reads, but is not offered.
+    services.retire_service(actor=cast.actor("coordinator"), service=service, reason="Stopped")
+    assert queries.get_service(service.pk, hub=cast.hub) is not None
+    assert list(queries.services_for_hub(cast.hub)) == []
