@@ -36,6 +36,12 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format=format)
 
 
+def numeric(mode: str = "numeric") -> forms.TextInput:
+    # The NHS design system asks for text inputs with inputmode, not type=number (which browsers
+    # change on scroll and read out badly).
+    return forms.TextInput(attrs={"inputmode": mode, "autocomplete": "off"})
+
+
 def member_input() -> forms.TextInput:
     return forms.TextInput(attrs={"list": MEMBERS_LIST_ID, "autocomplete": "off", "spellcheck": "false"})
 
@@ -43,8 +49,8 @@ def member_input() -> forms.TextInput:
 class TimeFields(forms.Form):
     """Hours and minutes in two boxes; `total_minutes()` is what services receive."""
 
-    hours = forms.IntegerField(label="Hours", min_value=0, max_value=100, required=False)
-    minutes = forms.IntegerField(label="Minutes", min_value=0, max_value=59, required=False)
+    hours = forms.IntegerField(label="Hours", min_value=0, max_value=100, required=False, widget=numeric())
+    minutes = forms.IntegerField(label="Minutes", min_value=0, max_value=59, required=False, widget=numeric())
     time_required = True
 
     def clean(self):
@@ -425,7 +431,12 @@ class AwardForm(KeyedForm, MemberForm, TimeFields):
         initial=AWARD,
     )
     on_call_hours = forms.IntegerField(
-        label="Hours on call", min_value=1, max_value=24 * 14, required=False, help_text="Whole hours."
+        label="Hours on call",
+        min_value=1,
+        max_value=24 * 14,
+        required=False,
+        help_text="Whole hours.",
+        widget=numeric(),
     )
     reason = forms.CharField(
         label="Reason",
@@ -500,24 +511,32 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
 class SettingsForm(forms.Form):
-    grant_hours = forms.IntegerField(label="Joining grant: hours", min_value=0, max_value=100)
-    grant_minutes = forms.IntegerField(label="Joining grant: minutes", min_value=0, max_value=59)
+    grant_hours = forms.IntegerField(
+        label="Joining grant: hours", min_value=0, max_value=100, widget=numeric()
+    )
+    grant_minutes = forms.IntegerField(
+        label="Joining grant: minutes", min_value=0, max_value=59, widget=numeric()
+    )
     debit_hours = forms.IntegerField(
         label="How far into debit a member may go: hours",
         min_value=0,
         max_value=1000,
         help_text="0 means members cannot go below zero. Applies to members who join from now on.",
+        widget=numeric(),
     )
-    debit_minutes = forms.IntegerField(label="How far into debit: minutes", min_value=0, max_value=59)
+    debit_minutes = forms.IntegerField(
+        label="How far into debit: minutes", min_value=0, max_value=59, widget=numeric()
+    )
     highest_hours = forms.IntegerField(
         label="Highest balance a member may hold: hours",
         min_value=0,
         max_value=10000,
         required=False,
         help_text="Leave blank for no limit. Applies to members who join from now on.",
+        widget=numeric(),
     )
     highest_minutes = forms.IntegerField(
-        label="Highest balance: minutes", min_value=0, max_value=59, required=False
+        label="Highest balance: minutes", min_value=0, max_value=59, required=False, widget=numeric()
     )
     approval = forms.ChoiceField(
         label="Which exchanges does a broker approve?",
@@ -541,6 +560,7 @@ class SettingsForm(forms.Form):
         min_value=0,
         max_value=60,
         help_text="For example 15: four hours on a crisis rota earn one hour. 0 gives no credit.",
+        widget=numeric(),
     )
     wage_pounds = forms.DecimalField(
         label="Value of an hour, in pounds",
@@ -549,6 +569,7 @@ class SettingsForm(forms.Form):
         decimal_places=2,
         max_digits=6,
         help_text="Used to value time given in reports, for example 13.85 (the London Living Wage 2025/26).",
+        widget=numeric("decimal"),
     )
 
     @classmethod
