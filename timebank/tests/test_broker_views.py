@@ -444,6 +444,17 @@ def test_a_broker_reverses_a_transfer_with_a_reason_and_it_shows_as_reversed(cas
     assert Transfer.objects.count() == count
 
 
+def test_reversing_half_of_a_send_between_hubs_warns_that_the_other_half_stays(cast, bank, northgate):
+    services.award(actor=cast.actor("broker"), to_account=bank["member"], minutes=60, reason="x")
+    out, _ = services.send_between_hubs(
+        actor=cast.actor("member"), from_account=bank["member"], to_account=northgate["account"], minutes=30
+    )
+
+    html = page(cast.client("broker").get(f"/timebank/broker/transfers/{out.pk}/reverse/"))
+
+    assert 'id="between-hubs"' in html and "their broker reverses it too" in html
+
+
 def test_a_reversal_cannot_itself_be_reversed(cast, bank, objects):
     reversal = services.reverse_transfer(
         actor=cast.actor("broker"), transfer=objects["transfer"], reason="Oops"
