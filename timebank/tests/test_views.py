@@ -685,3 +685,18 @@ def test_without_pango_the_pdf_link_says_so_and_offers_the_csv(cast, bank, monke
     response = cast.client("member").get("/timebank/statement/pdf/?start=2026-01-01", follow=True)
     assert response.redirect_chain[-1][0] == "/timebank/statement/?start=2026-01-01"
     assert b"download the CSV instead" in response.content
+
+
+def test_a_member_waiting_for_approval_is_told_and_cannot_exchange_yet(cast, bank):
+    services.update_settings(actor=cast.actor("coordinator"), hub=cast.hub, approve_new_members=True)
+    services.join(actor=cast.actor("volunteer"), person=cast.volunteer)
+    client = cast.client("volunteer")
+    assert b"Waiting for approval" in client.get("/timebank/").content
+    before = written()
+    response = client.post(
+        "/timebank/exchanges/new/", exchange_post(cast, bank, other=bank["member2"].pk, direction="gave")
+    )
+    assert b"waiting for a broker to approve them" in response.content
+    gift = client.post("/timebank/give/", {"to": "pot", "hours": "1"})
+    assert b"waiting for a broker to approve them" in gift.content
+    assert written() == before
