@@ -9,8 +9,11 @@ from directory.hsds import WEEKDAYS
 from directory.models import Service
 
 DAY_CHOICES = [(d, queries.DAY_NAMES[d]) for d in WEEKDAYS]
+# With a postcode and no choice, results stop at 25 miles: further is rarely useful, and the search
+# stays quick however large the directory.
+DEFAULT_MILES = 25
 DISTANCE_CHOICES = [
-    ("", "Any distance"),
+    ("", f"Within {DEFAULT_MILES} miles"),
     ("1", "Within 1 mile"),
     ("3", "Within 3 miles"),
     ("5", "Within 5 miles"),
@@ -66,7 +69,7 @@ class SearchForm(forms.Form):
             start_time=data.get("after"),
             accessibility=data.get("accessibility") or "",
             postcode=data.get("postcode") or "",
-            radius_m=float(distance) * METRES_PER_MILE if distance else None,
+            radius_m=float(distance or DEFAULT_MILES) * METRES_PER_MILE,
             hub=hub,
         )
 
