@@ -999,3 +999,51 @@ def test_no_broker_template_has_inline_code():
     for template in folder.glob("*.html"):
         text = re.sub(r"{#.*?#}", "", template.read_text())
         assert " style=" not in text and "<style" not in text and "<script" not in text, template.name
+
+
+def _more_of_everything(cast, bank, count: int, start: int) -> None:
+    broker = cast.actor("broker")
+    rules = {"approve_new_members": True, "approval": TimebankSettings.Approval.ALL}
+    services.update_settings(actor=cast.actor("coordinator"), hub=cast.hub, **rules)
+    for i in range(start, start + count):
+        person = make_person(
+            cast.hub, f"Many Member{i:03d}", Role.MEMBER, login=False, email=f"m{i}@example.org"
+        )
+        services.join(actor=broker, person=person)  # waits for approval
+        partner = services.add_partner(actor=broker, name=f"Partner {i:03d}")
+        services.add_way_to_spend(actor=broker, partner=partner, title=f"Visit {i}", price=30)
+        exchange(cast, bank["member"], bank["member2"], minutes=5, description=f"Help {i}")
+        waiting = services.record_exchange(
+            actor=cast.actor("member"),
+            giver=bank["member"],
+            receiver=bank["member2"],
+            minutes=5,
+            category=Category.DIY,
+            description=f"Waiting {i}",
+        )
+        services.confirm_exchange(actor=cast.actor("member2"), exchange=waiting)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/timebank/broker/approvals/",
+        "/timebank/broker/accounts/?q=member",
+        "/timebank/broker/accounts/{account}/",
+        "/timebank/broker/partners/",
+        "/timebank/broker/ways/add/",
+    ],
+)
+def test_list_pages_keep_a_constant_query_count(cast, bank, path):
+    client = cast.client("broker")
+    path = path.format(account=bank["member"].pk)
+    _more_of_everything(cast, bank, 2, start=0)
+    client.get(path)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(path).status_code == 200
+    _more_of_everything(cast, bank, 12, start=2)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(path)
+
+    assert response.status_code == 200
+    assert len(many) == len(few), path
