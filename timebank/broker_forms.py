@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -54,7 +55,8 @@ class TimeFields(forms.Form):
     time_required = True
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.time_required and not self.errors and not (data.get("hours") or data.get("minutes")):
             self.add_error("minutes", "Enter how long: hours, minutes or both.")
         return data
@@ -117,6 +119,13 @@ class MemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.hub = hub
         self.member_account: Account | None = None
+
+    @property
+    def account(self) -> Account:
+        """The member named, once the form is valid."""
+        if self.member_account is None:
+            raise ValueError("The form has not been validated.")
+        return self.member_account
 
     def clean_member(self):
         text = self.cleaned_data["member"].strip()
@@ -217,7 +226,8 @@ class SheetRowForm(TimeFields):
     time_required = False
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in ("giver", "receiver", "category", "description"):
             if not (data.get(name) or "").strip() and name not in self.errors:
                 self.add_error(name, "Required on a row that is filled in.")
@@ -277,7 +287,7 @@ def _category_from(text: str) -> str | None:
     return None
 
 
-def _date_from(text: str) -> date | None:
+def _date_from(text: str) -> date:
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
             return datetime.strptime(text.strip(), pattern).date()  # noqa: DTZ007 - a date, no time
@@ -395,8 +405,16 @@ class GroupExchangeForm(TimeFields):
         self.giver_account: Account | None = None
         self.receiver_accounts: list[Account] = []
 
+    @property
+    def session_giver(self) -> Account:
+        """Who ran the session, once the form is valid."""
+        if self.giver_account is None:
+            raise ValueError("The form has not been validated.")
+        return self.giver_account
+
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         giver_text = (data.get("giver") or "").strip()
         names = [line.strip() for line in (data.get("receivers") or "").splitlines() if line.strip()]
         if "receivers" in data and not names:
@@ -447,7 +465,8 @@ class AwardForm(KeyedForm, MemberForm, TimeFields):
     field_order = ["member", "kind", "hours", "minutes", "on_call_hours", "reason", "key"]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("kind") == self.ON_CALL:
             if not data.get("on_call_hours") and "on_call_hours" not in self.errors:
                 self.add_error("on_call_hours", "Enter the hours on call.")
@@ -499,7 +518,7 @@ class WayToSpendForm(TimeFields):
 
     def __init__(self, *args, partners, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = partners
+        cast(forms.ModelChoiceField, self.fields["partner"]).queryset = partners
         self.fields["hours"].label = "Price: hours"
         self.fields["minutes"].label = "Price: minutes"
 
@@ -590,7 +609,8 @@ class SettingsForm(forms.Form):
         }
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("highest_hours") is None and data.get("highest_minutes"):
             self.add_error("highest_hours", "Enter the hours too, or leave both blank for no limit.")
         return data

@@ -348,7 +348,7 @@ def group_exchange(request):
         try:
             services.record_group_exchange(
                 actor=actor,
-                giver=form.giver_account,
+                giver=form.session_giver,
                 receivers=form.receiver_accounts,
                 minutes=form.total_minutes(),
                 category=data["category"],
@@ -385,8 +385,8 @@ def award(request):
         except DomainError as error:
             _show_errors(form, error)
         else:
-            messages.success(request, f"The credit for {form.member_account.name} is recorded.")
-            return redirect("timebank:broker-account", account_id=form.member_account.pk)
+            messages.success(request, f"The credit for {form.account.name} is recorded.")
+            return redirect("timebank:broker-account", account_id=form.account.pk)
     return render(
         request,
         "timebank/broker/award.html",
@@ -410,7 +410,7 @@ def pot(request):
         try:
             services.allocate_from_pot(
                 actor=actor,
-                to_account=form.member_account,
+                to_account=form.account,
                 minutes=form.total_minutes(),
                 reason=form.cleaned_data["reason"],
                 idempotency_key=form.idempotency_key(),
@@ -419,7 +419,7 @@ def pot(request):
             _show_errors(form, error)
         else:
             messages.success(request, f"{hours_minutes(form.total_minutes())} given from the community pot.")
-            return redirect("timebank:broker-account", account_id=form.member_account.pk)
+            return redirect("timebank:broker-account", account_id=form.account.pk)
     return render(
         request,
         "timebank/broker/pot.html",
