@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "people",
     "directory",
     "timebank",
+    "support",
 ]
 
 MIDDLEWARE = [
