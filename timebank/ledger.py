@@ -3,7 +3,9 @@
 Every public service in timebank.services that moves time ends here. The rules:
 - amounts are whole minutes, never zero, and the legs of a transfer sum to zero;
 - accounts are locked in primary-key order (no two transfers wait on each other in a cycle), and
-  balances change with F() expressions in the same transaction as the entries;
+  balances change with F() expressions in the same transaction as the entries; a caller that locks
+  accounts itself must do the same (primary-key order, FOR NO KEY UPDATE), and must not lock them
+  through a join (select_related with select_for_update locks the joined rows in join order);
 - limits are enforced at posting; breaking one needs a broker's written reason (audited);
 - an idempotency key posts at most once per hub.
 """
@@ -149,8 +151,14 @@ def post(
         raise DomainError("Describe the transfer in 1 to 300 characters.", {"description": ["Required."]})
 
     # Lock in a fixed order (primary key) so concurrent transfers cannot deadlock each other.
+    # FOR NO KEY UPDATE, not FOR UPDATE: it still makes postings to an account wait for each other,
+    # but not for the FOR KEY SHARE locks PostgreSQL's foreign-key checks take at commit (an exchange
+    # or entry naming the account). Those are taken in column order, not key order, so with FOR UPDATE
+    # a commit holding one account's key-share lock and a posting holding the other's row lock
+    # deadlocked (found by timebank/tests/test_concurrency.py).
     locked = {
-        a.pk: a for a in Account.objects.select_for_update().filter(pk__in=sorted(totals)).order_by("pk")
+        a.pk: a
+        for a in Account.objects.select_for_update(no_key=True).filter(pk__in=sorted(totals)).order_by("pk")
     }
     if len(locked) != len(totals) or any(a.hub_id != hub.pk for a in locked.values()):
         raise DomainError("Every account in a transfer must belong to this hub's time bank.")

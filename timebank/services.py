@@ -303,7 +303,13 @@ def record_exchange(
 @transaction.atomic
 def confirm_exchange(*, actor: Actor, exchange: Exchange) -> Exchange:
     """The other side (or a broker) says it happened. Posts it unless a broker must approve."""
-    exchange = Exchange.objects.select_for_update().select_related("giver", "receiver").get(pk=exchange.pk)
+    # Lock the exchange only (of=self): locking its accounts through the join took them in giver,
+    # receiver order, against the ledger's primary-key order, and deadlocked with other postings.
+    exchange = (
+        Exchange.objects.select_for_update(of=("self",))
+        .select_related("giver", "receiver")
+        .get(pk=exchange.pk)
+    )
     if not permissions.can_confirm_exchange(actor, exchange):
         _refuse("Only the other person, or a broker, can confirm this exchange.")
     if exchange.status != Exchange.Status.AWAITING_CONFIRMATION:
@@ -322,7 +328,11 @@ def confirm_exchange(*, actor: Actor, exchange: Exchange) -> Exchange:
 def approve_exchange(*, actor: Actor, exchange: Exchange, override_reason: str = "") -> Exchange:
     if not permissions.is_broker(actor) or exchange.hub_id != actor.hub.pk:
         _refuse()
-    exchange = Exchange.objects.select_for_update().select_related("giver", "receiver").get(pk=exchange.pk)
+    exchange = (
+        Exchange.objects.select_for_update(of=("self",))
+        .select_related("giver", "receiver")
+        .get(pk=exchange.pk)
+    )
     if exchange.status != Exchange.Status.AWAITING_APPROVAL:
         raise Conflict("This exchange is not waiting for approval.")
     exchange.approved_at, exchange.approved_by = timezone.now(), actor.user
@@ -332,7 +342,11 @@ def approve_exchange(*, actor: Actor, exchange: Exchange, override_reason: str =
 
 @transaction.atomic
 def decline_exchange(*, actor: Actor, exchange: Exchange, reason: str) -> Exchange:
-    exchange = Exchange.objects.select_for_update().select_related("giver", "receiver").get(pk=exchange.pk)
+    exchange = (
+        Exchange.objects.select_for_update(of=("self",))
+        .select_related("giver", "receiver")
+        .get(pk=exchange.pk)
+    )
     if not (
         permissions.can_confirm_exchange(actor, exchange)
         or (actor.user is not None and exchange.recorded_by_id == actor.user.pk)
@@ -588,7 +602,7 @@ def send_between_hubs(
     # Lock all four accounts of both halves at once, in primary-key order, so two transfers going
     # opposite ways between the same hubs cannot deadlock.
     ids = sorted({from_account.pk, to_account.pk, clearing_out.pk, clearing_in.pk})
-    list(Account.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    list(Account.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk"))
     out = post(
         actor=actor,
         hub=from_account.hub,
