@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "directory",
     "timebank",
     "support",
+    "groups",
 ]
 
 MIDDLEWARE = [
