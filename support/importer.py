@@ -106,13 +106,15 @@ def parse(content: bytes | str) -> list[Row]:
     if problems:
         raise ImportRejected("The columns are not the ones we expect; nothing was added.", problems)
     rows: list[Row] = []
+    seen = 0
     try:
         for record in reader:
             # reader.line_num counts physical lines, so quoted line breaks and blank lines keep the
             # numbers people see in their spreadsheet.
             if not any(cell.strip() for cell in record):
                 continue
-            if len(rows) >= MAX_ROWS:
+            seen += 1
+            if seen > MAX_ROWS:
                 raise ImportRejected(
                     "The file has too many rows; nothing was added.",
                     [f"Upload at most {MAX_ROWS} referrals at once; split the file and upload each part."],
