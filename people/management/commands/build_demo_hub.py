@@ -16,6 +16,7 @@ from core.roles import Actor, Role
 from people import services
 from people.models import ConsentEvent, ConsentPurpose, Person, ProfileEntry
 from people.validators import nhs_check_digit
+from support import demo as support_demo
 from timebank import demo as timebank_demo
 
 DEMO_PASSWORD = "riverside-demo"  # noqa: S105 - printed for the demo, never used in production
@@ -237,6 +238,11 @@ class Command(BaseCommand):
         self.step(
             f"  {made['accounts']} accounts, {made['listings']} offers and requests, "
             f"{made['exchanges']} exchanges, {made['waiting']} waiting to be confirmed"
+        )
+        self.step("Adding support referrals, caseloads and plans")
+        referrals = support_demo.build(hub=hub, seed=seed)
+        self.step(
+            "  " + ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in sorted(referrals.items()))
         )
 
     def lists(self, rng: random.Random) -> dict[str, list[str]]:
