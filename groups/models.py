@@ -188,6 +188,8 @@ class Session(models.Model):
     )
     online = models.BooleanField(default=False)
     joining_link = models.URLField(blank=True, help_text="Shown only to students.")
+    # Set by send_course_reminders, so a student is reminded once per session.
+    reminders_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at", "id"]
