@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("timebank.urls")),
     path("api/", include("people.api_urls")),
     path("api/timebank/", include("timebank.api_urls")),
+    path("api/support/", include("support.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
