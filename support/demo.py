@@ -203,7 +203,8 @@ def _support(
 ) -> None:
     actor = _actor(worker)
     sessions = rng.randint(1, 4)
-    first = received + timedelta(days=rng.randint(3, 14))
+    # The first meeting is a few days after the referral, but never after today.
+    first = min(today, received + timedelta(days=rng.randint(3, 14)))
     for n in range(sessions):
         day = min(today, first + timedelta(days=14 * n))
         try:

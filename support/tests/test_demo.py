@@ -3,7 +3,7 @@ from io import StringIO
 from django.core.management import call_command
 
 from core.models import Hub
-from support.models import Plan, Referral, SupportSession
+from support.models import OnwardReferral, Plan, Referral, SupportSession
 
 
 def test_the_demo_hub_has_referrals_in_every_state(db):
@@ -16,3 +16,5 @@ def test_the_demo_hub_has_referrals_in_every_state(db):
     assert SupportSession.objects.filter(referral__hub=hub).exists()
     assert Plan.objects.filter(person__user__username="member").count() == 3
     assert Referral.objects.filter(hub=hub, referrer_person__user__username="referrer").exists()
+    # The demo directory is built first, so members are referred on to real services in it.
+    assert OnwardReferral.objects.filter(referral__hub=hub).exclude(status="suggested").exists()

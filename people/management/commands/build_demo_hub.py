@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.models import Hub
 from core.roles import Actor, Role
+from directory import demo as directory_demo
 from people import services
 from people.models import ConsentEvent, ConsentPurpose, Person, ProfileEntry
 from people.validators import nhs_check_digit
@@ -232,6 +233,9 @@ class Command(BaseCommand):
                 lists=self.lists(rng),
                 roles=(Role.MEMBER,),
             )
+        self.step("Mapping the community directory")
+        mapped = directory_demo.build(hub=hub, seed=seed)
+        self.step(f"  {len(mapped)} services with places, times and costs")
         self.step("Filling the time banks")
         made = timebank_demo.build(hub=hub, seed=seed)
         timebank_demo.build(hub=north, seed=seed, listings=8, exchanges=15)
