@@ -51,6 +51,7 @@ from people.models import ConsentPurpose, Person, ProfileEntry
 from people.queries import has_consent
 
 MAX_CAPACITY = 500
+REGISTER_OPENS_HOURS_BEFORE = 1
 
 
 def _refuse(message: str = "You do not have permission to do that.") -> None:
@@ -696,7 +697,10 @@ def take_register(*, actor: Actor, session: Session, present: dict[int, bool]) -
     run = session.run
     if not permissions.can_take_register(actor, run):
         _refuse()
-    if timezone.localdate(session.starts_at) > timezone.localdate():
+    # From the session's day, or the hour before it starts (facilitators open the register as people
+    # arrive, and a session just after midnight is still "tonight").
+    soon = session.starts_at - timezone.now() <= timedelta(hours=REGISTER_OPENS_HOURS_BEFORE)
+    if timezone.localdate(session.starts_at) > timezone.localdate() and not soon:
         raise DomainError("The register can be taken from the day of the session, not before.")
     students = {
         e.pk: e for e in run.enrolments.filter(status=Enrolment.Status.ENROLLED).select_related("person")

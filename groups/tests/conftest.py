@@ -54,6 +54,7 @@ def build_run(
     publish: bool = True,
     title: str = "",
     first_days_ago: int = 7,
+    first_start=None,
 ) -> College:
     """A course co-designed by Pat (peer) and Lin (link worker), a run co-facilitated by them, with
     `sessions` weekly sessions at the community centre, the first `first_days_ago` days ago."""
@@ -65,7 +66,7 @@ def build_run(
         actor=cora, course=course, person=cast.link_worker, kind=CoDesigner.Kind.PRACTITIONER
     )
     run = services.create_run(actor=cora, course=course, capacity=capacity)
-    start = timezone.now().replace(microsecond=0) - timedelta(days=first_days_ago)
+    start = first_start or timezone.now().replace(microsecond=0) - timedelta(days=first_days_ago)
     for i in range(sessions):
         begins = start + timedelta(days=7 * i)
         services.add_session(

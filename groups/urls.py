@@ -1,0 +1,35 @@
+from django.urls import path
+
+from groups import views
+
+app_name = "groups"
+
+urlpatterns = [
+    path("courses/", views.home, name="home"),
+    path("courses/mine/", views.mine, name="mine"),
+    path("courses/manage/", views.manage, name="manage"),
+    path("courses/manage/new/", views.course_add, name="course-add"),
+    path("courses/manage/courses/<int:course_id>/", views.course_detail, name="course"),
+    path("courses/manage/courses/<int:course_id>/runs/", views.run_add, name="run-add"),
+    path("courses/manage/runs/<int:run_id>/", views.run_manage, name="run-manage"),
+    path("courses/manage/runs/<int:run_id>/sessions/", views.session_add, name="session-add"),
+    path("courses/manage/runs/<int:run_id>/facilitators/", views.facilitator_add, name="facilitator-add"),
+    path(
+        "courses/manage/runs/<int:run_id>/facilitators/<int:facilitator_id>/remove/",
+        views.facilitator_remove,
+        name="facilitator-remove",
+    ),
+    path("courses/manage/runs/<int:run_id>/publish/", views.publish, name="publish"),
+    path("courses/manage/runs/<int:run_id>/cancel/", views.cancel_run, name="cancel-run"),
+    path("courses/manage/runs/<int:run_id>/enrol/", views.enrol_someone, name="enrol-someone"),
+    path("courses/reports/", views.reports, name="reports"),
+    path("courses/runs/<int:run_id>/", views.run_detail, name="run"),
+    path("courses/runs/<int:run_id>/enrol/", views.enrol, name="enrol"),
+    path("courses/enrolments/<int:enrolment_id>/plan/", views.plan, name="plan"),
+    path("courses/enrolments/<int:enrolment_id>/cancel/", views.cancel, name="cancel"),
+    path("courses/enrolments/<int:enrolment_id>/certificate/", views.certificate, name="certificate"),
+    path("courses/sessions/<int:session_id>/register/", views.register, name="register"),
+    # Last: a hub's public prospectus, by the hub's slug.
+    path("courses/<slug:hub_slug>/", views.prospectus, name="prospectus"),
+    path("courses/<slug:hub_slug>/pdf/", views.prospectus_pdf, name="prospectus-pdf"),
+]
