@@ -37,7 +37,9 @@ def fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_a_course_is_co_produced_published_taken_registered_and_certified(new_page, sign_in, visit, check_a11y):
+def test_a_course_is_co_produced_published_taken_registered_and_certified(
+    new_page, sign_in, visit, check_a11y
+):
     cast = build_cast()
     make_place(cast.hub, "Riverside Community Centre")
     starts, ends = session_times()
@@ -50,7 +52,9 @@ def test_a_course_is_co_produced_published_taken_registered_and_certified(new_pa
     expect(cora.locator("h1")).to_have_text("Add a course")
     check_a11y(cora)
     cora.get_by_label("Title").fill("Understanding anxiety")
-    cora.get_by_label("What the course is about").fill("What anxiety is, what keeps it going, and what helps.")
+    cora.get_by_label("What the course is about").fill(
+        "What anxiety is, what keeps it going, and what helps."
+    )
     cora.get_by_label("Learning outcomes").fill("Name the signs of anxiety\nTry three ways of calming down")
     cora.get_by_label("Introduction: no experience needed").check()
     cora.get_by_label("Number of sessions").fill("1")
@@ -97,7 +101,9 @@ def test_a_course_is_co_produced_published_taken_registered_and_certified(new_pa
         expect(cora.get_by_role("status")).to_contain_text(f"{person} is a co-facilitator.")
     check_a11y(cora)
     cora.get_by_role("button", name="Publish in the prospectus").click()
-    expect(cora.get_by_role("status")).to_contain_text("Understanding anxiety is published in the prospectus.")
+    expect(cora.get_by_role("status")).to_contain_text(
+        "Understanding anxiety is published in the prospectus."
+    )
     check_a11y(cora)
     assert CourseRun.objects.get().status == CourseRun.Status.PUBLISHED
 
