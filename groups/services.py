@@ -208,7 +208,17 @@ def create_course(*, actor: Actor, data: dict[str, Any]) -> Course:
     """Add a course to the hub's prospectus (it is listed once a run of it is published)."""
     if not permissions.can_manage_courses(actor):
         _refuse()
-    values = _course_values({"completion_percent": 75, "session_count": 1, "session_minutes": 120} | data)
+    values = _course_values(
+        {
+            "completion_percent": 75,
+            "session_count": 1,
+            "session_minutes": 120,
+            "for_members": True,
+            "for_families": True,
+            "for_staff": True,
+        }
+        | data
+    )
     if Course.objects.filter(hub=actor.hub, title__iexact=values["title"]).exists():
         raise Conflict("There is already a course with that title.", {"title": ["Choose another title."]})
     course = Course.objects.create(hub=actor.hub, created_by=actor.user, **values)

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core.models import Hub
 from core.roles import Actor, Role
 from directory import demo as directory_demo
+from groups import demo as groups_demo
 from people import services
 from people.models import ConsentEvent, ConsentPurpose, Person, ProfileEntry
 from people.validators import nhs_check_digit
@@ -247,6 +248,11 @@ class Command(BaseCommand):
         referrals = support_demo.build(hub=hub, seed=seed)
         self.step(
             "  " + ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in sorted(referrals.items()))
+        )
+        self.step("Adding courses, groups and volunteers")
+        courses = groups_demo.build(hub=hub, seed=seed)
+        self.step(
+            f"  {courses['runs']} course runs, {courses['enrolments']} enrolments, {courses['groups']} groups"
         )
 
     def lists(self, rng: random.Random) -> dict[str, list[str]]:
