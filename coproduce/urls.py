@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("timebank.urls")),
     path("", include("groups.urls")),
+    path("support/", include("support.urls")),
     path("api/", include("people.api_urls")),
     path("api/timebank/", include("timebank.api_urls")),
     path("api/support/", include("support.api_urls")),

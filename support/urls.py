@@ -1,0 +1,53 @@
+from django.urls import path
+
+from support import views
+
+app_name = "support"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("refer/<slug:hub_slug>/", views.self_referral, name="self-referral"),
+    path("refer/<slug:hub_slug>/thanks/", views.self_referral_thanks, name="self-referral-thanks"),
+    path("referrals/", views.referral_list, name="referrals"),
+    path("referrals/new/", views.referral_new, name="referral-new"),
+    path("referrals/mine/", views.my_referrals, name="mine"),
+    path("referrals/upload/", views.upload, name="upload"),
+    path("referrals/upload/template.csv", views.upload_template, name="upload-template"),
+    path("referrals/<int:referral_id>/", views.referral_detail, name="referral"),
+    path("referrals/<int:referral_id>/link/", views.referral_link, name="referral-link"),
+    path("referrals/<int:referral_id>/exclusions/", views.referral_exclusions, name="referral-exclusions"),
+    path("referrals/<int:referral_id>/decide/", views.referral_decide, name="referral-decide"),
+    path("referrals/<int:referral_id>/sessions/new/", views.session_new, name="session-new"),
+    path("referrals/<int:referral_id>/hand-over/", views.hand_over, name="hand-over"),
+    path("referrals/<int:referral_id>/next-action/", views.next_action, name="next-action"),
+    path("referrals/<int:referral_id>/conversation/", views.conversation, name="conversation"),
+    path("referrals/<int:referral_id>/onward/new/", views.onward_new, name="onward-new"),
+    path("referrals/<int:referral_id>/close/", views.close, name="close"),
+    path("onward/<int:onward_id>/", views.onward_update, name="onward-update"),
+    path("onward/not-completed/", views.onward_report, name="onward-not-completed"),
+    path("follow-ups/", views.follow_ups, name="follow-ups"),
+    path("follow-ups/<int:follow_up_id>/", views.follow_up, name="follow-up"),
+    path("letters/<int:message_id>/", views.letter, name="letter"),
+    path("triage/", views.triage, name="triage"),
+    path("caseload/", views.caseload, name="caseload"),
+    path("caseload/<int:person_id>/", views.caseload, name="worker-caseload"),
+    path("plans/", views.plans, name="my-plans"),
+    path("people/<int:person_id>/plans/", views.plans, name="plans"),
+    path("people/<int:person_id>/plans/<str:kind>/edit/", views.plan_edit, name="plan-edit"),
+    path("plans/<int:plan_id>/", views.plan_detail, name="plan"),
+    path("plans/<int:plan_id>/versions/", views.plan_history, name="plan-history"),
+    path("plans/<int:plan_id>/versions/<int:number>/", views.plan_detail, name="plan-version"),
+    path("plans/<int:plan_id>/pdf/", views.plan_pdf, name="plan-pdf"),
+    path("plans/<int:plan_id>/supporters/", views.supporters, name="supporters"),
+    path(
+        "plans/<int:plan_id>/supporters/<int:peer_id>/remove/",
+        views.supporter_remove,
+        name="supporter-remove",
+    ),
+    path("crisis-plans/", views.crisis_plans, name="crisis-plans"),
+    path("on-call/", views.on_call, name="on-call"),
+    path("on-call/<int:period_id>/cancel/", views.on_call_cancel, name="on-call-cancel"),
+    path("reports/", views.reports, name="reports"),
+    path("settings/", views.settings_page, name="settings"),
+    path("settings/services/<int:service_id>/", views.service_edit, name="service-edit"),
+]
