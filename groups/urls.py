@@ -1,6 +1,6 @@
 from django.urls import path
 
-from groups import views
+from groups import community_views, views
 
 app_name = "groups"
 
@@ -29,6 +29,14 @@ urlpatterns = [
     path("courses/enrolments/<int:enrolment_id>/cancel/", views.cancel, name="cancel"),
     path("courses/enrolments/<int:enrolment_id>/certificate/", views.certificate, name="certificate"),
     path("courses/sessions/<int:session_id>/register/", views.register, name="register"),
+    path("groups/", community_views.group_list, name="groups"),
+    path("groups/<int:group_id>/", community_views.group_detail, name="group"),
+    path("groups/<int:group_id>/join/", community_views.group_join, name="group-join"),
+    path("groups/meetings/<int:meeting_id>/count/", community_views.meeting_count, name="meeting-count"),
+    path("volunteering/", community_views.volunteering, name="volunteering"),
+    path("volunteering/roles/<int:role_id>/apply/", community_views.apply, name="apply"),
+    path("volunteering/applications/<int:application_id>/decide/", community_views.decide, name="decide"),
+    path("volunteering/issues/", community_views.nominate, name="nominate"),
     # Last: a hub's public prospectus, by the hub's slug.
     path("courses/<slug:hub_slug>/", views.prospectus, name="prospectus"),
     path("courses/<slug:hub_slug>/pdf/", views.prospectus_pdf, name="prospectus-pdf"),
