@@ -67,7 +67,9 @@ class ReferralForm(forms.Form):
         empty_label="Choose a service",  # type: ignore[arg-type]
     )
     full_name = forms.CharField(
-        label="Full name of the person being referred", max_length=200, required=False
+        label="Full name of the person being referred",
+        max_length=200,
+        error_messages={"required": "Enter the name of the person being referred."},
     )
     date_of_birth = forms.CharField(
         label="Date of birth", required=False, widget=DateInput(), help_text="Leave empty if you do not know."
@@ -81,13 +83,13 @@ class ReferralForm(forms.Form):
         label="Who is making the referral?",
         choices=[(v, label) for v, label in Source.choices if v != Source.SELF],
         widget=forms.RadioSelect,
-        required=False,
+        error_messages={"required": "Choose who is making the referral."},
     )
     reasons = forms.MultipleChoiceField(
         label="Why are you referring them?",
         choices=Reason.choices,
         widget=forms.CheckboxSelectMultiple,
-        required=False,
+        error_messages={"required": "Choose at least one reason."},
         help_text="Choose all that apply.",
     )
     reason_detail = forms.CharField(
@@ -170,7 +172,9 @@ class SelfReferralForm(forms.Form):
         initial=Source.SELF,
     )
     full_name = forms.CharField(
-        label="Full name of the person who would like support", max_length=200, required=False
+        label="Full name of the person who would like support",
+        max_length=200,
+        error_messages={"required": "Enter the name of the person who would like support."},
     )
     date_of_birth = forms.CharField(label="Their date of birth", required=False, widget=DateInput())
     postcode = forms.CharField(label="Their postcode", max_length=10, required=False)
@@ -186,7 +190,7 @@ class SelfReferralForm(forms.Form):
         label="What would you like help with?",
         choices=Reason.choices,
         widget=forms.CheckboxSelectMultiple,
-        required=False,
+        error_messages={"required": "Choose at least one thing you would like help with."},
         help_text="Choose all that apply.",
     )
     reason_detail = forms.CharField(
@@ -227,10 +231,13 @@ class DecisionForm(forms.Form):
             ("redirect", "Redirect to another service"),
         ],
         widget=forms.RadioSelect,
-        required=False,
+        error_messages={"required": "Choose accept, decline or redirect."},
     )
     reason = forms.CharField(
-        label="Why?", required=False, widget=text_area(), help_text="A reason is needed for every decision."
+        label="Why?",
+        error_messages={"required": "The reason for the decision is required."},
+        widget=text_area(),
+        help_text="A reason is needed for every decision.",
     )
     worker = PersonChoiceField(
         label="Who will support them first?",
@@ -272,14 +279,23 @@ class ExclusionsForm(forms.Form):
 
 
 class SessionForm(forms.Form):
-    held_on = forms.CharField(label="Date of the session", required=False, widget=DateInput())
+    held_on = forms.CharField(
+        label="Date of the session",
+        error_messages={"required": "Enter the date of the session."},
+        widget=DateInput(),
+    )
     kind = forms.ChoiceField(
         label="How did you meet?",
         choices=SupportSession.Kind.choices,
         widget=forms.RadioSelect,
-        required=False,
+        error_messages={"required": "Choose how you met."},
     )
-    minutes = forms.IntegerField(label="How long, in minutes?", required=False, min_value=1, max_value=480)
+    minutes = forms.IntegerField(
+        label="How long, in minutes?",
+        error_messages={"required": "Enter how long the session was, in minutes."},
+        min_value=1,
+        max_value=480,
+    )
     notes = forms.CharField(label="Notes", required=False, widget=text_area(5))
     sensitivity = forms.ChoiceField(
         label="Who may read the notes?",
@@ -298,11 +314,11 @@ class HandOverForm(forms.Form):
         label="Who will support them now?",
         queryset=Person.objects.none(),
         empty_label="Choose a worker",
-        required=False,
+        error_messages={"required": "Choose who will support them now."},
     )
     note = forms.CharField(
         label="Hand-over note",
-        required=False,
+        error_messages={"required": "A hand-over note is required."},
         widget=text_area(5),
         help_text="What the next worker needs to know.",
     )
@@ -321,7 +337,11 @@ class NextActionForm(forms.Form):
 class ConversationForm(forms.Form):
     """The hub's "what matters to you" sections, then what to add to the person's lists."""
 
-    held_on = forms.CharField(label="Date of the conversation", required=False, widget=DateInput())
+    held_on = forms.CharField(
+        label="Date of the conversation",
+        error_messages={"required": "Enter the date of the conversation."},
+        widget=DateInput(),
+    )
 
     LISTS = {
         ProfileEntry.Kind.NEED: "Add to what matters to them: needs",
@@ -352,7 +372,9 @@ class ConversationForm(forms.Form):
 
 
 class OnwardForm(forms.Form):
-    directory_service_id = forms.ChoiceField(label="Which community service?", required=False)
+    directory_service_id = forms.ChoiceField(
+        label="Which community service?", error_messages={"required": "Choose a service from the directory."}
+    )
     note = forms.CharField(
         label="Note", required=False, widget=text_area(), help_text="Why it might suit them."
     )
@@ -398,7 +420,7 @@ class FollowUpForm(forms.Form):
             (FollowUp.Status.MISSED, "We could not reach them"),
         ],
         widget=forms.RadioSelect,
-        required=False,
+        error_messages={"required": "Choose done or could not reach."},
     )
     done_on = forms.CharField(
         label="Date", required=False, widget=DateInput(), help_text="Leave empty for today."
@@ -411,11 +433,11 @@ class CloseForm(forms.Form):
         label="Why is support ending?",
         choices=Referral.CloseReason.choices,
         widget=forms.RadioSelect,
-        required=False,
+        error_messages={"required": "Choose why support is ending."},
     )
     summary = forms.CharField(
         label="Summary",
-        required=False,
+        error_messages={"required": "A summary is required."},
         widget=text_area(5),
         help_text="What changed for them. The referrer sees this if they agreed.",
     )
@@ -623,7 +645,7 @@ class SupporterForm(forms.Form):
         label="Which peer supporter?",
         queryset=Person.objects.none(),
         empty_label="Choose a peer supporter",
-        required=False,
+        error_messages={"required": "Choose a peer supporter."},
     )
 
     def __init__(self, *args, peers=(), **kwargs):
@@ -636,11 +658,16 @@ class OnCallForm(forms.Form):
         label="Which peer supporter?",
         queryset=Person.objects.none(),
         empty_label="Choose a peer supporter",
-        required=False,
+        error_messages={"required": "Choose a peer supporter."},
     )
-    starts_at = forms.DateTimeField(label="Starts", widget=DateTimeInput(), required=False)
+    starts_at = forms.DateTimeField(
+        label="Starts", widget=DateTimeInput(), error_messages={"required": "Enter when the period starts."}
+    )
     ends_at = forms.DateTimeField(
-        label="Ends", widget=DateTimeInput(), required=False, help_text="At most a week after the start."
+        label="Ends",
+        widget=DateTimeInput(),
+        error_messages={"required": "Enter when the period ends."},
+        help_text="At most a week after the start.",
     )
 
     def __init__(self, *args, peers=(), **kwargs):
@@ -655,12 +682,14 @@ class SettingsForm(forms.Form):
     caseload_limit = forms.IntegerField(
         label="Caseload limit",
         help_text="We warn when a worker supports more people than this. It is a warning, not a refusal.",
-        required=False,
+        error_messages={"required": "Enter a caseload limit between 1 and 500."},
     )
 
 
 class ServiceRulesForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=200, required=False)
+    name = forms.CharField(
+        label="Name", max_length=200, error_messages={"required": "Enter the service's name."}
+    )
     description = forms.CharField(label="Description", required=False, widget=text_area())
     active = forms.ChoiceField(label="Taking referrals?", choices=YES_NO, widget=forms.RadioSelect)
     takes_self_referrals = forms.ChoiceField(

@@ -26,7 +26,7 @@ from core.roles import Role
 from directory.queries import services_for_hub
 from people import permissions as people_permissions
 from people.models import Person
-from support import importer, pdf, permissions, queries, services
+from support import importer, pdf, permissions, queries, ratelimit, services
 from support.forms import (
     CloseForm,
     ConversationForm,
@@ -184,20 +184,22 @@ def self_referral(request, hub_slug):
     """The public form: no login, plain words, rate-limited per address."""
     hub = get_object_or_404(Hub, slug=hub_slug)
     form = SelfReferralForm(request.POST or None, services=queries.self_referral_services(hub))
-    if request.method == "POST" and form.is_valid():
-        try:
+    try:
+        if request.method == "POST" and form.is_valid():
             services.submit_self_referral(
                 hub=hub,
                 service=form.cleaned_data["service"],
                 data=form.referral_data(),
                 ip_address=client_ip(request),
             )
-        except RateLimited:
-            return render(request, "support/too_many.html", {"hub": hub}, status=429)
-        except DomainError as error:
-            _show_errors(form, error)
-        else:
             return redirect("support:self-referral-thanks", hub_slug=hub.slug)
+        if request.method == "POST":
+            # Every attempt counts towards the limit, valid or not (docs/decisions/0009).
+            ratelimit.check_self_referral(hub=hub, ip_address=client_ip(request))
+    except RateLimited:
+        return render(request, "support/too_many.html", {"hub": hub}, status=429)
+    except DomainError as error:
+        _show_errors(form, error)
     return _form_page(
         request,
         form,

@@ -106,7 +106,7 @@ def test_the_referral_form_shows_every_problem_and_writes_nothing(cast, live_wel
     )
     assert response.status_code == 400
     assert b"There is a problem" in response.content
-    assert b"Name is required." in response.content
+    assert b"Enter the name of the person being referred." in response.content
     assert b"Choose at least one reason." in response.content
     assert Referral.objects.count() == 0
 
