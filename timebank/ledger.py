@@ -18,12 +18,13 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from typing import ParamSpec, TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 
 from core import audit
@@ -169,21 +170,24 @@ def post(
     if problems and not override_reason.strip():
         raise LimitError(" ".join(problems))
 
+    transfer = Transfer(
+        hub=hub,
+        kind=kind,
+        category=category,
+        description=description,
+        occurred_on=occurred_on or timezone.localdate(),
+        posted_by=actor.user,
+        posted_by_label=actor.label[:200],
+        reverses=reverses,
+        idempotency_key=key,
+        override_reason=override_reason.strip() if problems else "",
+        batch=batch,
+    )
     try:
-        with transaction.atomic():
-            transfer = Transfer.objects.create(
-                hub=hub,
-                kind=kind,
-                category=category,
-                description=description,
-                occurred_on=occurred_on or timezone.localdate(),
-                posted_by=actor.user,
-                posted_by_label=actor.label[:200],
-                reverses=reverses,
-                idempotency_key=key,
-                override_reason=override_reason.strip() if problems else "",
-                batch=batch,
-            )
+        # Only an idempotency key or a reversal can collide with a concurrent posting (both are unique);
+        # only then is a savepoint worth its two round trips, so the caller's transaction survives.
+        with transaction.atomic() if key is not None or reverses is not None else nullcontext():
+            transfer.save(force_insert=True)
     except IntegrityError:
         if key is not None:
             # A concurrent request with the same key won the race; it posted, we do not.
@@ -198,8 +202,11 @@ def post(
     )
     if after_write is not None:
         after_write()  # a test hook: a failure here must leave no trace
-    for pk, m in totals.items():
-        Account.objects.filter(pk=pk).update(balance=F("balance") + m)
+    # One UPDATE for all the legs: each balance moves by its own amount, under the locks taken above.
+    Account.objects.filter(pk__in=totals).update(
+        balance=F("balance")
+        + Case(*(When(pk=pk, then=Value(m)) for pk, m in totals.items()), output_field=IntegerField())
+    )
     if problems:
         audit.record(
             actor=actor,
