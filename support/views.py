@@ -120,6 +120,7 @@ def home(request):
         "peer": actor.has(Role.PEER_SUPPORTER),
         "reports": permissions.can_view_reports(actor),
         "waiting": queries.triage_queue(actor.hub).count() if staff else None,
+        "own_referrals": queries.referrals_for_person(actor.person) if actor.person else [],
     }
     return render(request, "support/home.html", context)
 
