@@ -123,7 +123,9 @@ class Service(HsdsModel):
         REFERRAL = "referral", "Takes referrals directly"
         SIGNPOST = "signpost", "Signpost only: people contact the service themselves"
 
-    hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="directory_services")  # local
+    # Local. No index of its own: service_hub_assured (hub, assured_date) serves lookups by hub, and
+    # each index is one more to maintain on every write and to rebuild after a bulk import.
+    hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="directory_services", db_index=False)
     # Local: other hubs that may list and refer to this service; only the owning hub edits it.
     shared_with = models.ManyToManyField(Hub, blank=True, related_name="shared_directory_services")
     organization = models.ForeignKey(
@@ -379,7 +381,10 @@ class Attribute(HsdsModel):
     """A taxonomy term attached to any HSDS object (`link_id`); a service's categories are these."""
 
     link_id = models.UUIDField(null=True, blank=True)
-    taxonomy_term = models.ForeignKey(TaxonomyTerm, on_delete=models.CASCADE, related_name="attributes")
+    # No index of its own: attribute_term_link (taxonomy_term, link_id) serves lookups by term.
+    taxonomy_term = models.ForeignKey(
+        TaxonomyTerm, on_delete=models.CASCADE, related_name="attributes", db_index=False
+    )
     link_type = models.TextField(blank=True)
     link_entity = models.TextField(blank=True)
     value = models.TextField(blank=True)

@@ -10,10 +10,13 @@ import shutil
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
 
-from directory import services
+from directory import services, writer
+from directory.exporter import export_package
 from directory.hsds import BY_FILE, TABLES
-from directory.importer import ImportRejected, export_package, import_hsds
+from directory.importer import ImportRejected, import_hsds
 from directory.models import Service
 from directory.services import system_actor
 
@@ -253,3 +256,185 @@ def test_only_directory_staff_import(cast, package):
 
     with pytest.raises(DomainError):
         import_hsds(actor=cast.actor("member"), path=package)
+
+
+def test_a_header_without_a_required_column_is_one_problem(cast, package):
+    def drop_status(path):
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        index = rows[0].index("status")
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows([r[:index] + r[index + 1 :] for r in rows])
+
+    drop_status(package / "services.csv")
+    [problem] = rejected(cast, package).problems
+    assert (problem.file, problem.row, problem.field) == ("services.csv", "1", "status")
+    assert "the header has no status column" in problem.reason
+
+
+@pytest.mark.parametrize(
+    "field,value,reason",
+    [
+        ("minimum_age", "1e999", "'1e999' is not a number"),
+        ("minimum_age", "nan", "'nan' is not a number"),
+        ("assured_date", "2026-02-30", "'2026-02-30' is not a date like 2026-01-31"),
+        ("last_modified", "yesterday", "'yesterday' is not a date and time like 2026-01-31T09:30:00Z"),
+        ("email", "walks at example", "'walks at example' is not an email address"),
+        ("description", "nul \x00 byte", "contains a NUL character (is this a text file?)"),
+    ],
+)
+def test_values_the_database_could_not_store_are_problems(cast, package, field, value, reason):
+    rewrite(package / "services.csv", lambda rows: rows[1].update({field: value}))
+    [problem] = rejected(cast, package).problems
+    assert (problem.file, problem.row, problem.field, problem.reason) == ("services.csv", "3", field, reason)
+
+
+def test_times_are_checked_and_normalised(cast, package):
+    rewrite(package / "schedules.csv", lambda rows: rows[0].update(opens_at="25:00"))
+    [problem] = rejected(cast, package).problems
+    assert (problem.field, problem.reason) == ("opens_at", "'25:00' is not a time like 09:30:00")
+
+
+def test_values_are_tidied_as_they_are_read(cast, package):
+    """Upper-case ids, spaces round numbers, text with line breaks, tabs and backslashes: all arrive
+    as meant (on PostgreSQL they travel through COPY's text format, which escapes them)."""
+    text = 'Line one\nLine\ttwo, with "quotes" and a back\\slash\\N'
+    service_id = Service.objects.order_by("name").first().pk
+
+    def change(rows):
+        row = next(r for r in rows if r["id"] == str(service_id))
+        row.update(id=row["id"].upper(), description=text, minimum_age=" 16 ")
+
+    rewrite(package / "services.csv", change)
+    summary = import_hsds(actor=system_actor(cast.hub), path=package)
+    assert summary.created.get("service", 0) == 0
+    service = Service.objects.get(pk=service_id)
+    assert service.description == text and service.minimum_age == 16
+    assert "back\\slash" in service.search_text
+
+
+def test_json_values_of_the_wrong_type_are_problems(cast, tmp_path):
+    path = tmp_path / "services.json"
+    service = {"id": "7f1c7a8e-0000-4000-8000-000000000001", "name": "Walks", "status": "active"}
+    path.write_text(json.dumps([{**service, "minimum_age": True, "description": ["a", "list"]}]))
+    problems = rejected(cast, path).problems
+    assert {(p.field, p.reason) for p in problems} == {
+        ("minimum_age", "must be a number"),
+        ("description", "must be text"),
+    }
+
+
+def test_a_json_service_package_exports_validates_and_imports_to_the_same_records(
+    cast, hsds_dir, postcodes, terms, tmp_path
+):
+    from directory.exporter import export_json
+
+    for name, term in (("Riverside Walking Group", "activity"), ("Debt Advice Drop-in", "money")):
+        services.create_service(
+            actor=cast.actor("coordinator"), data=service_data(name=name, term_ids=[str(terms[term].pk)])
+        )
+    path = tmp_path / "directory.json"
+    assert export_json(path=path, hub=cast.hub) == 2
+    exported = json.loads(path.read_text(encoding="utf-8"))
+    assert_valid(hsds_dir, "compiled/service_package.json", exported)
+    before = snapshot()
+    summary = import_hsds(actor=system_actor(cast.hub), path=path)
+    assert sum(summary.created.values()) == 0 and not summary.warnings
+    assert snapshot() == before
+    # Into a directory with the same vocabulary (a service package carries the categories a service
+    # uses, not their parents) and nothing else, the services come back as the API showed them.
+    api = {s["id"]: Client().get(f"/hsds/services/{s['id']}").json() for s in exported}
+    for table in reversed(TABLES):
+        if table.name not in ("taxonomy", "taxonomy_term"):
+            table.model.objects.all().delete()
+    import_hsds(actor=system_actor(cast.hub), path=path)
+    assert {i: Client().get(f"/hsds/services/{i}").json() for i in api} == api
+
+
+def test_export_command_writes_json_with_the_flag(cast, package, tmp_path):
+    out = io.StringIO()
+    call_command("export_hsds", str(tmp_path / "all.json"), "--json", stdout=out)
+    assert "Wrote 2 services" in out.getvalue()
+    assert len(json.loads((tmp_path / "all.json").read_text())) == 2
+
+
+def test_the_command_needs_no_hub_when_there_is_only_one(db, tmp_path, hsds_dir):
+    from core.models import Hub
+
+    Hub.objects.create(name="Riverside Live Well", slug="riverside")
+    out = io.StringIO()
+    call_command("import_hsds", str(hsds_dir / "examples" / "csv"), stdout=out)
+    assert "Imported 21 records into Riverside Live Well" in out.getvalue()
+    Hub.objects.create(name="Northgate", slug="northgate")
+    with pytest.raises(CommandError, match="--hub"):
+        call_command("import_hsds", str(hsds_dir / "examples" / "csv"), stdout=io.StringIO())
+
+
+# ---- PostgreSQL: bulk loading an empty directory -------------------------------------------------
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the bulk load (indexes rebuilt after COPY) is PostgreSQL's"
+)
+
+
+def schema_facts() -> set:
+    """Every index and foreign key on the directory's tables, by name and definition."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'directory\\_%%' "
+            "UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid::regclass::text LIKE 'directory\\_%%'"
+        )
+        return set(cursor.fetchall())
+
+
+@postgres_only
+def test_a_bulk_load_writes_the_same_rows_and_puts_every_index_and_key_back(cast, hsds_dir, monkeypatch):
+    from django.db import transaction
+
+    actor, folder = system_actor(cast.hub), hsds_dir / "examples" / "csv"
+    schema = schema_facts()
+    loaded = {}
+    for bulk in (False, True):
+        monkeypatch.setattr(writer, "BULK_LOAD_MIN_ROWS", 1 if bulk else 10**9)
+        with transaction.atomic():
+            import_hsds(actor=actor, path=folder)
+            loaded[bulk] = snapshot()
+            assert schema_facts() == schema
+            transaction.set_rollback(True)
+    assert loaded[True] == loaded[False] and loaded[True]["service"]
+
+
+@postgres_only
+def test_a_bulk_load_that_fails_half_way_leaves_everything_as_it_was(cast, hsds_dir, monkeypatch):
+    monkeypatch.setattr(writer, "BULK_LOAD_MIN_ROWS", 1)
+    schema, before = schema_facts(), snapshot()
+
+    def fail(label, done, total):
+        if label == "locations.csv":
+            raise RuntimeError("the disk is full")
+
+    with pytest.raises(RuntimeError):
+        import_hsds(actor=system_actor(cast.hub), path=hsds_dir / "examples" / "csv", progress=fail)
+    assert schema_facts() == schema and snapshot() == before
+
+
+@postgres_only
+def test_a_target_deleted_during_a_bulk_load_rejects_the_import(cast, package, monkeypatch):
+    """Someone deletes an organisation between the checks and the writing: re-adding the foreign
+    key finds the service pointing nowhere, and the import says so and writes nothing."""
+    from core.errors import DomainError
+    from directory.models import Organization
+
+    monkeypatch.setattr(writer, "BULK_LOAD_MIN_ROWS", 1)
+    org = Organization.objects.get()
+    Service.objects.all().delete()
+    schema = schema_facts()
+
+    def delete_org(label, done, total):
+        if label == "checking references":
+            Organization.objects.filter(pk=org.pk).delete()
+
+    with pytest.raises(DomainError, match="changed while the package was being imported"):
+        import_hsds(actor=system_actor(cast.hub), path=package, progress=delete_org)
+    assert not Service.objects.exists() and schema_facts() == schema

@@ -1,4 +1,4 @@
-"""manage.py import_hsds PATH --hub SLUG: import Open Referral HSDS 3.0 data into a hub's directory."""
+"""manage.py import_hsds PATH [--hub SLUG]: import Open Referral HSDS 3.0 data into a hub's directory."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -18,14 +18,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="folder, datapackage.json or .json file")
-        parser.add_argument("--hub", required=True, help="slug of the hub the records belong to")
+        parser.add_argument(
+            "--hub", help="slug of the hub the records belong to (needed when there is more than one hub)"
+        )
         parser.add_argument("--dry-run", action="store_true", help="check only; write nothing")
 
-    def handle(self, *args, path, hub, dry_run, **options):
-        try:
-            hub_obj = Hub.objects.get(slug=hub)
-        except Hub.DoesNotExist:
-            raise CommandError(f"No hub with slug {hub!r}.") from None
+    def handle(self, *args, path, hub=None, dry_run=False, **options):
+        if hub:
+            hub_obj = Hub.objects.filter(slug=hub).first()
+            if hub_obj is None:
+                raise CommandError(f"No hub with slug {hub!r}.")
+        else:
+            hubs = list(Hub.objects.all()[:2])
+            if len(hubs) != 1:
+                raise CommandError("Say which hub the records belong to with --hub SLUG.")
+            hub_obj = hubs[0]
         try:
             summary = import_hsds(
                 actor=system_actor(hub_obj), path=path, progress=ProgressBar(self.stdout), dry_run=dry_run
