@@ -519,3 +519,133 @@ def test_list_pages_keep_a_constant_query_count(cast, live_well, walking_group, 
     few = _queries(client, url)
     add(4)
     assert _queries(client, url) == few
+
+
+def test_the_referral_page_keeps_a_constant_query_count_as_its_history_grows(cast, accepted, walking_group):
+    lin = cast.actor("link_worker")
+    client = cast.client("link_worker")
+    url = f"/support/referrals/{accepted.pk}/"
+
+    def add(n):
+        for _ in range(n):
+            services.record_session(
+                actor=lin,
+                referral=accepted,
+                held_on=timezone.localdate(),
+                kind="phone",
+                minutes=10,
+                notes="x",
+            )
+            services.suggest_onward_referral(
+                actor=lin, referral=accepted, directory_service_id=walking_group.id
+            )
+            services.record_conversation(
+                actor=lin,
+                person=cast.member,
+                held_on=timezone.localdate(),
+                answers={"concerns": "x"},
+                referral=accepted,
+            )
+
+    add(1)
+    few = _queries(client, url)
+    add(3)
+    assert _queries(client, url) == few
+
+
+def test_a_coordinator_sees_a_workers_caseload_and_the_over_limit_warning(cast, accepted):
+    services.update_support_settings(actor=cast.actor("coordinator"), caseload_limit=1)
+    services.decide_referral(
+        actor=cast.actor("link_worker"),
+        referral=services.create_referral(
+            actor=cast.actor("link_worker"),
+            service=accepted.service,
+            data=referral_data(full_name="Mia Member"),
+            person=cast.member2,
+        ),
+        decision="accept",
+        reason="Fits",
+    )
+    page = get(cast, "coordinator", f"/support/caseload/{cast.link_worker.pk}/")
+    assert page.status_code == 200 and b"over-limit" in page.content
+    assert get(cast, "member", f"/support/caseload/{cast.link_worker.pk}/").status_code == 403
+    assert get(cast, "link_worker", f"/support/caseload/{cast.coordinator.pk}/").status_code == 403
+
+
+def test_a_letter_to_a_referrer_without_email_prints(cast, make_referral):
+    referral = make_referral(referrer_email="", referrer_address="Riverside Surgery, 2 High Street, RV1 1AA")
+    if referral.person is None:
+        referral = services.link_person(
+            actor=cast.actor("link_worker"), referral=referral, person=cast.member
+        )
+    services.decide_referral(
+        actor=cast.actor("link_worker"), referral=referral, decision="accept", reason="Fits"
+    )
+    message = referral.referrer_messages.get()
+    page = get(cast, "link_worker", f"/support/referrals/{referral.pk}/")
+    assert b"print the letter" in page.content
+    response = get(cast, "link_worker", f"/support/letters/{message.pk}/")
+    assert response.status_code == 200
+    assert response["Content-Type"] in ("application/pdf", "text/html; charset=utf-8")
+    assert get(cast, "referrer", f"/support/letters/{message.pk}/").status_code == 403
+    assert get(cast, "outsider", f"/support/letters/{message.pk}/").status_code == 404
+
+
+def test_redirecting_with_nowhere_to_send_them_is_refused_and_nothing_changes(cast, make_referral):
+    referral = make_referral()
+    response = cast.client("link_worker").post(
+        f"/support/referrals/{referral.pk}/decide/", {"decision": "redirect", "reason": "Not for us"}
+    )
+    assert response.status_code == 400 and b"Where they were redirected is required." in response.content
+    referral.refresh_from_db()
+    assert referral.status == "received" and referral.decision_reason == ""
+
+
+def test_flagging_an_exclusion_shows_the_rule_failed_with_where_to_send_them(cast, make_referral, live_well):
+    referral = make_referral()
+    exclusion = live_well.exclusions.get()
+    client = cast.client("link_worker")
+    assert (
+        client.post(
+            f"/support/referrals/{referral.pk}/exclusions/", {"exclusion_ids": [exclusion.pk]}
+        ).status_code
+        == 302
+    )
+    page = client.get(f"/support/referrals/{referral.pk}/")
+    assert b"Failed" in page.content and b"Back to the GP for the mental health team" in page.content
+    response = client.post(
+        f"/support/referrals/{referral.pk}/decide/", {"decision": "redirect", "reason": "SMI"}
+    )
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert referral.redirected_to == "Back to the GP for the mental health team"
+
+
+def test_a_wellbeing_and_a_crisis_plan_are_written_in_boxes(cast):
+    client = cast.client("link_worker")
+    url = f"/support/people/{cast.member.pk}/plans/wellbeing/edit/"
+    assert client.post(url, {"keeps_me_well": "Walks\nMusic", "triggers": "Noise"}).status_code == 302
+    plan = Plan.objects.get(kind="wellbeing")
+    assert PlanVersion.objects.get(plan=plan).content["keeps_me_well"] == ["Walks", "Music"]
+    url = f"/support/people/{cast.member.pk}/plans/crisis/edit/"
+    data = {
+        "what_i_want": "Call my sister",
+        "who_to_call.1.name": "Sis",
+        "who_to_call.1.phone": "01632 960000",
+    }
+    assert client.post(url, data).status_code == 302
+    crisis = Plan.objects.get(kind="crisis")
+    assert PlanVersion.objects.get(plan=crisis).content["who_to_call"] == [
+        {"name": "Sis", "phone": "01632 960000", "relationship": ""}
+    ]
+    page = client.get(f"/support/plans/{crisis.pk}/")
+    assert b"Sis (" not in page.content and b"Sis: 01632 960000" in page.content
+    assert client.get(f"/support/people/{cast.member.pk}/plans/nonsense/edit/").status_code == 404
+
+
+def test_a_crisis_contact_without_a_name_is_shown_beside_its_row(cast):
+    url = f"/support/people/{cast.member.pk}/plans/crisis/edit/"
+    response = cast.client("member").post(url, {"who_to_call.1.phone": "01632 960000"})
+    assert response.status_code == 400 and b"This cannot be empty." in response.content
+    assert b'id="id_who_to_call.1.name-error"' in response.content
+    assert not PlanVersion.objects.exists()
