@@ -37,7 +37,7 @@ urlpatterns = [
     path("volunteering/roles/<int:role_id>/apply/", community_views.apply, name="apply"),
     path("volunteering/applications/<int:application_id>/decide/", community_views.decide, name="decide"),
     path("volunteering/issues/", community_views.nominate, name="nominate"),
-    # Last: a hub's public prospectus, by the hub's slug.
-    path("courses/<slug:hub_slug>/", views.prospectus, name="prospectus"),
-    path("courses/<slug:hub_slug>/pdf/", views.prospectus_pdf, name="prospectus-pdf"),
+    # A hub's public prospectus, by the hub's slug (under its own prefix, so no slug can clash).
+    path("prospectus/<slug:hub_slug>/", views.prospectus, name="prospectus"),
+    path("prospectus/<slug:hub_slug>/pdf/", views.prospectus_pdf, name="prospectus-pdf"),
 ]

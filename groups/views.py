@@ -97,7 +97,7 @@ def prospectus_pdf(request, hub_slug):
         "groups/prospectus_pdf.html",
         context,
         f"prospectus-{hub_slug}",
-        fallback=f"/courses/{hub_slug}/",
+        fallback=f"/prospectus/{hub_slug}/",
     )
 
 

@@ -29,7 +29,7 @@ def pango_available() -> bool:
 
 def test_anyone_can_read_the_prospectus_but_not_drafts(cast, college):
     build_run(cast, publish=False, title="Draft course")
-    response = Client().get("/courses/riverside/")
+    response = Client().get("/prospectus/riverside/")
     assert response.status_code == 200
     assert [r.course.title for r in response.context["runs"]] == ["Understanding anxiety"]
     page = Client().get(f"/courses/runs/{college.run.pk}/")
@@ -45,7 +45,7 @@ def test_anyone_can_read_the_prospectus_but_not_drafts(cast, college):
 
 
 def test_a_signed_in_person_starts_at_their_hubs_prospectus(cast):
-    assert cast.client("member").get("/courses/")["Location"] == "/courses/riverside/"
+    assert cast.client("member").get("/courses/")["Location"] == "/prospectus/riverside/"
     assert Client().get("/courses/").status_code == 302  # to sign in
 
 
@@ -267,7 +267,7 @@ def test_a_student_who_completed_downloads_a_certificate(cast):
     not pango_available(), reason="WeasyPrint needs Debian's pango (make var/.debian-packages)"
 )
 def test_the_prospectus_prints_as_a_pdf(cast, college):
-    response = Client().get("/courses/riverside/pdf/")
+    response = Client().get("/prospectus/riverside/pdf/")
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
 
 
@@ -306,7 +306,7 @@ def count_queries(client, path: str) -> int:
 @pytest.mark.parametrize(
     ("who", "path"),
     [
-        (None, "/courses/riverside/"),
+        (None, "/prospectus/riverside/"),
         ("coordinator", "/courses/manage/"),
         ("commissioner", "/courses/reports/"),
     ],

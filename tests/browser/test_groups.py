@@ -155,5 +155,5 @@ def test_a_course_is_co_produced_published_taken_registered_and_certified(
 
     # The public prospectus, signed out, lists it too.
     visitor = new_page()
-    visit(visitor, "/courses/riverside/")
+    visit(visitor, "/prospectus/riverside/")
     expect(visitor.locator("main")).to_contain_text("Understanding anxiety")
