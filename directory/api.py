@@ -144,18 +144,32 @@ def _get(model, pk, tree):
     return hsds.serialize([obj], hsds.BY_MODEL[model], tree)[0]
 
 
-def _ndjson(qs, table, tree, *, links: bool) -> StreamingHttpResponse:
-    """Every result, one JSON object a line, without pagination (HSDS format=ndjson)."""
+def _minimal(service: Service) -> dict:
+    """HSDS `minimal=true`: enough to tell what changed (see docs/decisions/0004-directory-hsds.md)."""
+    return {
+        "id": str(service.pk),
+        "name": service.name,
+        "status": service.status,
+        "last_modified": hsds.to_json_value(service.last_modified),
+    }
+
+
+def _ndjson(ids: list, table, tree, *, links: bool, minimal: bool = False) -> StreamingHttpResponse:
+    """Every result, one JSON object a line, without pagination (HSDS format=ndjson), in the order
+    of `ids`, fetched and serialised NDJSON_CHUNK at a time."""
 
     def lines():
-        ids = list(qs.values_list("pk", flat=True))
         for start in range(0, len(ids), NDJSON_CHUNK):
             chunk = ids[start : start + NDJSON_CHUNK]
-            objs = {
-                o.pk: o
-                for o in table.model.objects.filter(pk__in=chunk).prefetch_related(*hsds.prefetch_paths(tree))
-            }
-            for item in hsds.serialize([objs[i] for i in chunk], table, tree, links=links):
+            qs = table.model.objects.filter(pk__in=chunk).prefetch_related(*hsds.prefetch_paths(tree))
+            objs = {o.pk: o for o in qs}
+            ordered = [objs[i] for i in chunk if i in objs]
+            items = (
+                [_minimal(o) for o in ordered]
+                if minimal
+                else hsds.serialize(ordered, table, tree, links=links)
+            )
+            for item in items:
                 yield json.dumps(item) + "\n"
 
     response = StreamingHttpResponse(lines(), content_type="application/x-ndjson")
@@ -211,18 +225,10 @@ class ServiceList(HsdsView):
         tree = hsds.SERVICE_FULL if full else {} if minimal else hsds.SERVICE_LIST
         table = hsds.BY_NAME["service"]
         if params.get("format") == "ndjson":
-            return _ndjson(queries.filter_services(f), table, tree, links=full)
+            return _ndjson(queries.service_ids(f), table, tree, links=full, minimal=minimal)
         results = queries.search_services(f, page=page, per_page=per_page, tree=tree)
         if minimal:
-            contents = [
-                {
-                    "id": str(s.pk),
-                    "name": s.name,
-                    "status": s.status,
-                    "last_modified": hsds.to_json_value(s.last_modified),
-                }
-                for s in results.items
-            ]
+            contents = [_minimal(s) for s in results.items]
         else:
             contents = hsds.serialize(results.items, table, tree, links=full)
         return Response(paginated(contents, total=results.total, page=page, per_page=per_page))
@@ -242,7 +248,7 @@ class OrganizationList(HsdsView):
         qs = queries.organizations(params.get("search", "")[:200])
         table = hsds.BY_NAME["organization"]
         if params.get("format") == "ndjson":
-            return _ndjson(qs, table, tree, links=bool(tree))
+            return _ndjson(list(qs.values_list("pk", flat=True)), table, tree, links=bool(tree))
         total = qs.count()
         items = list(qs.prefetch_related(*hsds.prefetch_paths(tree))[(page - 1) * per_page : page * per_page])
         contents = hsds.serialize(items, table, tree, links=bool(tree))
@@ -265,9 +271,13 @@ class ServiceAtLocationList(HsdsView):
         tree = hsds.SAL_FULL if full else hsds.SAL_LIST
         table = hsds.BY_NAME["service_at_location"]
         qs = queries.service_at_locations(f)
-        if params.get("format") == "ndjson":
-            return _ndjson(qs, table, tree, links=full)
         point = queries.resolve_place(f)
+        if params.get("format") == "ndjson":
+            if point is not None:
+                ids = [pk for _, pk in queries.located_near(qs, point, f.radius_m)]
+            else:
+                ids = list(qs.values_list("pk", flat=True))
+            return _ndjson(ids, table, tree, links=full)
         if point is not None:
             ranked = queries.located_near(qs, point, f.radius_m)
             window = [pk for _, pk in ranked[(page - 1) * per_page : page * per_page]]
@@ -299,7 +309,7 @@ class TaxonomyList(HsdsView):
         qs = queries.taxonomies(params.get("search", "")[:200])
         table = hsds.BY_NAME["taxonomy"]
         if params.get("format") == "ndjson":
-            return _ndjson(qs, table, {}, links=False)
+            return _ndjson(list(qs.values_list("pk", flat=True)), table, {}, links=False)
         total = qs.count()
         items = list(qs[(page - 1) * per_page : page * per_page])
         contents = hsds.serialize(items, table, {}, links=False)
@@ -323,7 +333,7 @@ class TaxonomyTermList(HsdsView):
         )
         table = hsds.BY_NAME["taxonomy_term"]
         if params.get("format") == "ndjson":
-            return _ndjson(qs, table, hsds.TAXONOMY_TERM, links=False)
+            return _ndjson(list(qs.values_list("pk", flat=True)), table, hsds.TAXONOMY_TERM, links=False)
         total = qs.count()
         items = list(qs[(page - 1) * per_page : page * per_page])
         contents = hsds.serialize(items, table, hsds.TAXONOMY_TERM, links=False)

@@ -52,6 +52,12 @@ class SearchForm(forms.Form):
         required=False,
         choices=[("", "No particular needs"), *queries.ACCESSIBILITY_CHOICES],
     )
+    sort = forms.ChoiceField(
+        label="Show first",
+        required=False,
+        choices=[("", "Nearest"), ("relevance", "Best match for the words")],
+        help_text="Nearest needs a postcode. Without one, the best match comes first.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,6 +77,7 @@ class SearchForm(forms.Form):
             postcode=data.get("postcode") or "",
             radius_m=float(distance or DEFAULT_MILES) * METRES_PER_MILE,
             hub=hub,
+            sort=data.get("sort") or "",
         )
 
 

@@ -75,6 +75,16 @@ def get_service(service_id, *, hub: Hub | None = None) -> Service | None:
     return qs.filter(pk=pk).first()
 
 
+def services_by_id(service_ids, *, hub: Hub | None = None) -> dict[UUID, Service]:
+    """Many services by id in one query (a list of referrals or partners), keyed by id; ids that are
+    unknown, or not usable by `hub` when given, are missing from the result."""
+    pks = _uuids(service_ids)
+    qs = Service.objects.select_related("organization", "hub").filter(pk__in=pks)
+    if hub is not None:
+        qs = qs.filter(_visible(hub))
+    return {s.pk: s for s in qs}
+
+
 def _visible(hub: Hub) -> Q:
     shared = Service.shared_with.through.objects.filter(hub=hub).values("service_id")
     return Q(hub=hub) | Q(id__in=shared)
@@ -105,6 +115,8 @@ class Filters:
     radius_m: float | None = None
     hub: Hub | None = None
     include_retired: bool = False
+    # "relevance": best match first even when searching near a place (otherwise nearest first).
+    sort: str = ""
 
 
 @dataclass
@@ -288,14 +300,18 @@ def search_services(
     tree: dict | None = None,
     expand_terms: bool = False,
 ) -> Results:
-    """A page of services matching the filters: nearest first when searching near a place, else
-    most relevant first when searching by words, else by name."""
+    """A page of services matching the filters: nearest first when searching near a place (unless
+    `f.sort` is "relevance"), else most relevant first when searching by words, else by name."""
     qs = filter_services(f, expand_terms=expand_terms)
     point = resolve_place(f)
     tree = hsds.SERVICE_LIST if tree is None else tree
     start = (page - 1) * per_page
     if point is not None:
         ranked = _distances(qs, point, f.radius_m)
+        if f.sort == "relevance" and f.text.strip() and ranked:
+            metres = {sid: d for d, sid in ranked}
+            best = qs.filter(pk__in=list(metres)).order_by(F("rank").desc(nulls_last=True), "name", "id")
+            ranked = [(metres[sid], sid) for sid in best.values_list("pk", flat=True)]
         window = ranked[start : start + per_page]
         by_id = {
             s.pk: s
@@ -312,6 +328,17 @@ def search_services(
     total = qs.count()
     items = list(qs.prefetch_related(*hsds.prefetch_paths(tree))[start : start + per_page])
     return Results(items=items, total=total)
+
+
+def service_ids(f: Filters) -> list[UUID]:
+    """The id of every service matching the filters, in search_services' order (HSDS ndjson)."""
+    qs = filter_services(f)
+    point = resolve_place(f)
+    if point is not None:
+        return [sid for _, sid in _distances(qs, point, f.radius_m)]
+    if f.text.strip():
+        qs = qs.order_by(F("rank").desc(nulls_last=True), "name", "id")
+    return list(qs.values_list("pk", flat=True))
 
 
 # ---- service pages -----------------------------------------------------------------------------

@@ -319,3 +319,101 @@ def test_organization_and_modified_after_filters(riverside):
     assert ids(get("/hsds/services", organization_id=org)) == [str(riverside["debt"].pk)]
     assert len(ids(get("/hsds/services", modified_after="2000-01-01"))) == 5
     assert ids(get("/hsds/services", modified_after="2999-01-01T00:00:00Z")) == []
+
+
+def test_uk_level_2_every_record_is_found_by_its_own_values(examples, riverside):
+    """The UK validator's level 2 done its way: take each service the feed lists, read its own age
+    range, categories, times and postcode, search by each, and expect the service among the results
+    (of /services and, for its places, of /service_at_locations)."""
+    checked = {"text": 0, "taxonomy": 0, "age": 0, "day": 0, "time": 0, "postcode": 0}
+
+    def found(service_id: str, sal_ids: list[str], **params) -> None:
+        assert service_id in ids(get("/hsds/services", per_page=1000, **params)), params
+        if sal_ids:
+            listed = ids(get("/hsds/service_at_locations", per_page=1000, **params))
+            assert set(sal_ids) <= set(listed), params
+
+    for summary in get("/hsds/services", per_page=1000)["contents"]:
+        service = get(f"/hsds/services/{summary['id']}")
+        sid = service["id"]
+        sal_ids = [sal["id"] for sal in service["service_at_locations"]]
+        found(sid, sal_ids, search=service["name"])
+        checked["text"] += 1
+        for attribute in service["attributes"]:
+            term = attribute["taxonomy_term"]
+            found(sid, sal_ids, taxonomy_term_id=term["id"])
+            if term.get("taxonomy_id"):
+                found(sid, sal_ids, taxonomy_id=term["taxonomy_id"])
+            checked["taxonomy"] += 1
+        for name in ("minimum_age", "maximum_age"):
+            if name in service:
+                found(sid, sal_ids, **{name: service[name]})
+                checked["age"] += 1
+        for schedule in service["schedules"]:
+            for day in schedule.get("byday", "").split(","):
+                if day:
+                    found(sid, sal_ids, day=day)
+                    checked["day"] += 1
+            if "opens_at" in schedule and "closes_at" in schedule:
+                found(sid, sal_ids, start_time=schedule["opens_at"], end_time=schedule["closes_at"])
+                checked["time"] += 1
+        for sal in service["service_at_locations"]:
+            for address in sal["location"]["addresses"]:
+                if services.postcode_point(address["postal_code"]) is None:
+                    continue  # the official examples' "ABC 1234" is no UK postcode
+                near = get("/hsds/service_at_locations", postcode=address["postal_code"], proximity=500)
+                assert sal["id"] in ids(near)
+                found(sid, [], postcode=address["postal_code"], proximity=500)
+                checked["postcode"] += 1
+    assert all(checked.values()), checked
+
+
+@pytest.mark.parametrize("endpoint", sorted(LISTS))
+def test_ndjson_is_every_record_of_every_list_schema_valid(examples, riverside, hsds_dir, endpoint):
+    item_schema, _ = LISTS[endpoint]
+    response = Client().get(f"/hsds/{endpoint}", {"format": "ndjson"})
+    assert response["Content-Type"] == "application/x-ndjson"
+    assert response["Access-Control-Allow-Origin"] == "*"
+    lines = [json.loads(line) for line in b"".join(response.streaming_content).splitlines()]
+    paged = get(f"/hsds/{endpoint}", per_page=1000)
+    assert [item["id"] for item in lines] == ids(paged)
+    for item in lines:
+        assert_valid(hsds_dir, item_schema, item)
+
+
+def test_ndjson_keeps_the_filters_the_distance_order_and_minimal(riverside):
+    def stream(path: str, **params) -> list[dict]:
+        response = Client().get(path, {"format": "ndjson", **params})
+        return [json.loads(line) for line in b"".join(response.streaming_content).splitlines()]
+
+    near = {"postcode": "RV1 1AA", "proximity": 4000}
+    assert [s["id"] for s in stream("/hsds/services", **near)] == ids(get("/hsds/services", **near))
+    assert [s["id"] for s in stream("/hsds/service_at_locations", **near)] == ids(
+        get("/hsds/service_at_locations", **near)
+    )
+    minimal = stream("/hsds/services", minimal="true", day="SA")
+    assert minimal == [
+        {
+            "id": str(riverside["youth"].pk),
+            "name": "Youth Football",
+            "status": "active",
+            "last_modified": minimal[0]["last_modified"],
+        }
+    ]
+
+
+def test_organizations_list_with_full_services_is_schema_valid(examples, riverside, hsds_dir):
+    page = get("/hsds/organizations", full_service="true")
+    assert any(org["services"] and "service_at_locations" in org["services"][0] for org in page["contents"])
+    for org in page["contents"]:
+        assert_valid(hsds_dir, "compiled/organization.json", org)
+
+
+def test_cross_origin_preflight_and_head_are_answered(db):
+    client = Client()
+    response = client.options(
+        "/hsds/services", HTTP_ORIGIN="https://example.org", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET"
+    )
+    assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*"
+    response = client.head("/hsds/services")
+    assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*"

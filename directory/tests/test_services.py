@@ -175,3 +175,25 @@ def test_other_apps_find_services_by_id_within_what_their_hub_may_use(cast, make
     services.retire_service(actor=cast.actor("coordinator"), service=service, reason="Stopped")
     assert queries.get_service(service.pk, hub=cast.hub) is not None
     assert list(queries.services_for_hub(cast.hub)) == []
+
+
+def test_search_measures_from_a_point_as_well_as_a_postcode(make_service):
+    near = make_service(name="Near Walk", postcode="RV1 1AA")
+    far = make_service(name="Far Walk", postcode="RV7 8NP")
+    leeds = make_service(name="Leeds Walk", postcode="LS1 4AP")
+    point = services.postcode_point("RV1 1AA")
+    results = queries.search_services(queries.Filters(point=point, radius_m=10_000))
+    assert [s.name for s in results.items] == [near.name, far.name]
+    assert results.distances[near.pk] < 50 < results.distances[far.pk] <= 10_000
+    assert leeds not in results.items
+
+
+def test_other_apps_resolve_many_services_in_one_query(cast, make_service, django_assert_num_queries):
+    mine = [make_service(name=f"Group {i}") for i in range(3)]
+    ids = [s.pk for s in mine] + ["not-an-id", "7f1c7a8e-0000-4000-8000-000000000000"]
+    with django_assert_num_queries(1):
+        found = queries.services_by_id(ids, hub=cast.hub)
+        assert [found[s.pk].organization.name for s in mine] == ["Riverside Ramblers"] * 3
+    assert queries.services_by_id(ids, hub=cast.other_hub) == {}
+    services.share_service(actor=cast.actor("coordinator"), service=mine[0], hubs=[cast.other_hub])
+    assert list(queries.services_by_id(ids, hub=cast.other_hub)) == [mine[0].pk]

@@ -173,3 +173,32 @@ def test_the_project_api_schema_still_builds(cast):
     response = cast.client("administrator").get("/api/schema/")
     assert response.status_code == 200
     assert b"/hsds/" not in response.content
+
+
+def test_people_choose_nearest_or_best_match_first(make_service):
+    near = make_service(
+        name="Gentle Stretch",
+        organization_name="Riverside Movers",
+        description="Chair yoga moves for beginners.",
+        postcode="RV1 1AA",
+    )
+    far = make_service(
+        name="Chair Yoga",
+        organization_name="Riverside Yoga",
+        description="Chair yoga for everyone, whatever your fitness.",
+        postcode="RV7 8NP",
+    )
+
+    def names(**params):
+        response = Client().get("/directory/", {"q": "chair yoga", "postcode": "RV1 2AB", **params})
+        assert response.status_code == 200
+        return [s.name for s in response.context["results"].items]
+
+    assert names() == [near.name, far.name]
+    assert names(sort="relevance") == [far.name, near.name]
+    # Without a postcode the best match comes first whatever is chosen.
+    response = Client().get("/directory/", {"q": "chair yoga"})
+    assert [s.name for s in response.context["results"].items] == [far.name, near.name]
+    # Distances are still shown when sorted by relevance.
+    response = Client().get("/directory/", {"q": "chair yoga", "postcode": "RV1 2AB", "sort": "relevance"})
+    assert set(response.context["results"].distances) == {near.pk, far.pk}
