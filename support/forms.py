@@ -756,3 +756,163 @@ class ServiceRulesForm(forms.Form):
 
 PLAN_KINDS = dict(Plan.Kind.choices)
 STAFF_ROLES_FOR_PAGES = (Role.LINK_WORKER, Role.COORDINATOR)
+
+
+class RowsMixin:
+    """Repeating rows of boxes (pathway steps, exclusions, conversation sections): the rows there are,
+    plus empty ones to add to. A row whose first box is empty is left out; `field_for(path)` turns the
+    services' error paths (steps.1.session_cap) back into the boxes they came from."""
+
+    fields: dict[str, forms.Field]
+    cleaned_data: dict[str, Any]
+
+    def add_rows(self, group: str, columns: dict[str, tuple[str, Any]], rows, blank: int) -> None:
+        self.groups = getattr(self, "groups", {})
+        self.paths: dict[str, str] = getattr(self, "paths", {})
+        names = []
+        for i, row in enumerate([*rows, *([{}] * blank)]):
+            for column, (label, make) in columns.items():
+                field = make(label.format(n=i + 1))
+                field.required = False
+                field.initial = row.get(column)
+                self.fields[f"{group}.{i}.{column}"] = field
+            names.append(f"{group}.{i}")
+        self.groups[group] = (names, list(columns))
+
+    def row_fields(self, group: str) -> list[list[Any]]:
+        names, columns = self.groups[group]
+        return [[self[f"{at}.{c}"] for c in columns] for at in names]  # type: ignore[index]
+
+    def read_rows(self, group: str) -> list[dict[str, Any]]:
+        names, columns = self.groups[group]
+        out: list[dict[str, Any]] = []
+        for at in names:
+            values = {c: self.cleaned_data.get(f"{at}.{c}") for c in columns}
+            if values[columns[0]] in (None, ""):
+                continue
+            self.paths[f"{group}.{len(out)}"] = at
+            out.append({k: ("" if v is None and k != "session_cap" else v) for k, v in values.items()})
+        return out
+
+    def field_for(self, path: str) -> str | None:
+        parts = path.split(".")
+        for cut in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:cut])
+            if prefix in self.paths:
+                path = self.paths[prefix] + path[len(prefix) :]
+                break
+        parts = path.split(".")
+        for cut in range(len(parts), 0, -1):
+            name = ".".join(parts[:cut])
+            if name in self.fields:
+                return name
+        return None
+
+
+STEP_ROLES = [
+    (Role.LINK_WORKER, "Link worker, health coach or local area coordinator"),
+    (Role.COORDINATOR, "Coordinator"),
+    (Role.PEER_SUPPORTER, "Peer supporter"),
+    (Role.VOLUNTEER, "Volunteer"),
+]
+
+
+def _text_box(label, **kw):
+    return forms.CharField(label=label, **kw)
+
+
+class PathwayForm(RowsMixin, forms.Form):
+    """A service's pathway steps and what it does not take."""
+
+    def __init__(self, *args, steps=(), exclusions=(), directory_services=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_rows(
+            "steps",
+            {
+                "name": ("Step {n}: name", lambda label: _text_box(label, max_length=100)),
+                "role": (
+                    "Step {n}: who does it",
+                    lambda label: forms.ChoiceField(label=label, choices=STEP_ROLES),
+                ),
+                "worker_title": ("Step {n}: job title", lambda label: _text_box(label, max_length=100)),
+                "session_cap": (
+                    "Step {n}: most sessions",
+                    lambda label: forms.IntegerField(label=label, help_text="Leave empty for no limit."),
+                ),
+            },
+            [
+                {"name": s.name, "role": s.role, "worker_title": s.worker_title, "session_cap": s.session_cap}
+                for s in steps
+            ],
+            blank=1,
+        )
+        choices = [("", "None")] + [(str(s.id), s.name) for s in directory_services]
+        self.add_rows(
+            "exclusions",
+            {
+                "label": ("Not for {n}: what need", lambda label: _text_box(label, max_length=200)),
+                "redirect_to": (
+                    "Not for {n}: where to send people",
+                    lambda label: _text_box(label, max_length=300),
+                ),
+                "redirect_service_id": (
+                    "Not for {n}: a directory service to suggest",
+                    lambda label: forms.ChoiceField(label=label, choices=choices),
+                ),
+            },
+            [
+                {
+                    "label": e.label,
+                    "redirect_to": e.redirect_to,
+                    "redirect_service_id": str(e.redirect_service_id or ""),
+                }
+                for e in exclusions
+            ],
+            blank=2,
+        )
+
+    def steps(self) -> list[dict[str, Any]]:
+        return self.read_rows("steps")
+
+    def exclusions(self) -> list[dict[str, Any]]:
+        return [
+            {**e, "redirect_service_id": e["redirect_service_id"] or None}
+            for e in self.read_rows("exclusions")
+        ]
+
+
+class SectionsForm(RowsMixin, forms.Form):
+    """The hub's "what matters to you" sections."""
+
+    def __init__(self, *args, sections=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_rows(
+            "conversation_sections",
+            {
+                "key": (
+                    "Section {n}: short key",
+                    lambda label: _text_box(
+                        label, max_length=40, help_text="Letters, digits and underscores."
+                    ),
+                ),
+                "label": ("Section {n}: question", lambda label: _text_box(label, max_length=200)),
+                "hint": ("Section {n}: hint", lambda label: _text_box(label, max_length=300)),
+            },
+            sections,
+            blank=1,
+        )
+
+    def sections(self) -> list[dict[str, Any]]:
+        return self.read_rows("conversation_sections")
+
+
+class ClinicalCodeForm(forms.Form):
+    system = forms.CharField(label="Code system", max_length=40, initial="SNOMED CT")
+    code = forms.CharField(label="Code", max_length=40, error_messages={"required": "Enter the code."})
+    label = forms.CharField(
+        label="What it means", max_length=200, error_messages={"required": "Enter what it means."}
+    )
+
+
+class NewServiceForm(ServiceRulesForm, PathwayForm):
+    """A new service: its rules, pathway and exclusions on one page."""

@@ -49,5 +49,9 @@ urlpatterns = [
     path("on-call/<int:period_id>/cancel/", views.on_call_cancel, name="on-call-cancel"),
     path("reports/", views.reports, name="reports"),
     path("settings/", views.settings_page, name="settings"),
+    path("settings/services/new/", views.service_new, name="service-new"),
     path("settings/services/<int:service_id>/", views.service_edit, name="service-edit"),
+    path("settings/services/<int:service_id>/pathway/", views.pathway_edit, name="pathway-edit"),
+    path("settings/sections/", views.sections_edit, name="sections"),
+    path("settings/codes/", views.clinical_codes, name="clinical-codes"),
 ]

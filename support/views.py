@@ -28,6 +28,7 @@ from people import permissions as people_permissions
 from people.models import Person
 from support import importer, pdf, permissions, queries, ratelimit, services
 from support.forms import (
+    ClinicalCodeForm,
     CloseForm,
     ConversationForm,
     DecisionForm,
@@ -37,13 +38,16 @@ from support.forms import (
     FilterForm,
     FollowUpForm,
     HandOverForm,
+    NewServiceForm,
     NextActionForm,
     OnCallForm,
     OnwardForm,
     OnwardUpdateForm,
+    PathwayForm,
     PlanForm,
     ReferralForm,
     ReportForm,
+    SectionsForm,
     SelfReferralForm,
     ServiceRulesForm,
     SessionForm,
@@ -121,6 +125,7 @@ def home(request):
         "reports": permissions.can_view_reports(actor),
         "waiting": queries.triage_queue(actor.hub).count() if staff else None,
         "own_referrals": queries.referrals_for_person(actor.person) if actor.person else [],
+        "team": queries.caseload_sizes(actor.hub) if permissions.is_coordinator(actor) else [],
     }
     return render(request, "support/home.html", context)
 
@@ -966,4 +971,124 @@ def service_edit(request, service_id):
         caption=service.name,
         button="Save the rules",
         back=reverse("support:settings"),
+    )
+
+
+def _rows_page(request, form, *, title, caption="", intro="", button, legends):
+    """A form with repeating rows: its single boxes, then one fieldset per row."""
+    plain = [form[name] for name in form.fields if "." not in name]
+    groups = [(legend, form.row_fields(group)) for group, legend in legends.items()]
+    context = {
+        "form": form,
+        "plain": plain,
+        "groups": groups,
+        "title": title,
+        "caption": caption,
+        "intro": intro,
+        "button": button,
+        "back": reverse("support:settings"),
+    }
+    return render(request, "support/rows_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def service_new(request):
+    actor = _actor(request)
+    _require(permissions.can_configure_services(actor))
+    form = NewServiceForm(
+        request.POST or None,
+        directory_services=services_for_hub(actor.hub),
+        initial={"active": "yes", "takes_self_referrals": "yes"},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            service = services.create_support_service(
+                actor=actor, data=form.service_data(), steps=form.steps(), exclusions=form.exclusions()
+            )
+        except DomainError as error:
+            _show_errors(form, error, field_for=form.field_for)
+        else:
+            messages.success(request, f"{service.name} has been added.")
+            return redirect("support:settings")
+    legends = {"steps": "Pathway steps, in order", "exclusions": "Who it is not for"}
+    return _rows_page(request, form, title="Add a support service", button="Add the service", legends=legends)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pathway_edit(request, service_id):
+    actor = _actor(request)
+    _require(permissions.can_configure_services(actor))
+    service = queries.get_support_service(service_id, hub=actor.hub)
+    if service is None:
+        raise Http404("No such service in this hub.")
+    form = PathwayForm(
+        request.POST or None,
+        steps=service.steps.all(),
+        exclusions=service.exclusions.all(),
+        directory_services=services_for_hub(actor.hub),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_support_service(
+                actor=actor, service=service, steps=form.steps(), exclusions=form.exclusions()
+            )
+        except DomainError as error:
+            _show_errors(form, error, field_for=form.field_for)
+        else:
+            messages.success(request, f"The pathway of {service.name} has been saved.")
+            return redirect("support:settings")
+    intro = "Steps people have been supported at cannot be removed; rename them or change their limit."
+    legends = {"steps": "Pathway steps, in order", "exclusions": "Who it is not for"}
+    return _rows_page(
+        request,
+        form,
+        title="Pathway and exclusions",
+        caption=service.name,
+        intro=intro,
+        button="Save",
+        legends=legends,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sections_edit(request):
+    actor = _actor(request)
+    _require(permissions.can_configure_services(actor))
+    current = queries.support_settings(actor.hub).conversation_sections
+    form = SectionsForm(request.POST or None, sections=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_support_settings(actor=actor, conversation_sections=form.sections())
+        except DomainError as error:
+            _show_errors(form, error, field_for=form.field_for)
+        else:
+            messages.success(request, "The conversation sections have been saved.")
+            return redirect("support:settings")
+    intro = "Conversations already recorded keep the questions as asked. Empty a key to remove its section."
+    legends = {"conversation_sections": "Sections, in order"}
+    return _rows_page(
+        request, form, title="“What matters to you” sections", intro=intro, button="Save", legends=legends
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def clinical_codes(request):
+    actor = _actor(request)
+    _require(permissions.can_configure_services(actor))
+    form = ClinicalCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_clinical_code(actor=actor, **form.cleaned_data)
+        except DomainError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, "The code has been added.")
+            return redirect("support:clinical-codes")
+    codes = ClinicalCode.objects.filter(hub=actor.hub).order_by("system", "code")
+    return render(
+        request, "support/codes.html", {"form": form, "codes": codes}, status=400 if form.errors else 200
     )

@@ -16,6 +16,7 @@ from people import services as people_services
 from people.models import ConsentPurpose
 from support import services
 from support.models import FollowUp, OnCallPeriod, OnwardReferral, Plan, PlanVersion, Referral, SupportSession
+from support.models import SupportService as SupportServiceModel
 from support.tests.conftest import referral_data
 
 
@@ -649,3 +650,98 @@ def test_a_crisis_contact_without_a_name_is_shown_beside_its_row(cast):
     assert response.status_code == 400 and b"This cannot be empty." in response.content
     assert b'id="id_who_to_call.1.name-error"' in response.content
     assert not PlanVersion.objects.exists()
+
+
+# ---- settings: services, pathways, sections and codes -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["/support/settings/services/new/", "/support/settings/sections/", "/support/settings/codes/"]
+)
+def test_settings_pages_are_for_coordinators(cast, url):
+    assert get(cast, "coordinator", url).status_code == 200
+    assert get(cast, "link_worker", url).status_code == 403
+
+
+def test_a_coordinator_adds_a_service_with_its_pathway_and_exclusions(cast, walking_group):
+    client = cast.client("coordinator")
+    data = {
+        "name": "Local Area Coordination",
+        "active": "yes",
+        "takes_self_referrals": "no",
+        "steps.0.name": "Coordination",
+        "steps.0.role": "link_worker",
+        "steps.0.worker_title": "Local area coordinator",
+        "exclusions.1.label": "Under 18",
+        "exclusions.1.redirect_to": "Children's services",
+        "exclusions.1.redirect_service_id": str(walking_group.id),
+    }
+    response = client.post("/support/settings/services/new/", data | {"steps.0.session_cap": "500"})
+    assert response.status_code == 400 and b'id="id_steps.0.session_cap-error"' in response.content
+    response = client.post("/support/settings/services/new/", data)
+    assert response.status_code == 302
+    service = SupportServiceModel.objects.get(name="Local Area Coordination")
+    assert [s.session_cap for s in service.steps.all()] == [None]
+    assert service.exclusions.get().redirect_service_id == walking_group.id
+
+
+def test_unused_steps_can_be_removed_but_a_pathway_keeps_at_least_one_step(cast, accepted):
+    url = f"/support/settings/services/{accepted.service_id}/pathway/"
+    client = cast.client("coordinator")
+    page = client.get(url)
+    assert b"Health coaching" in page.content
+    response = client.post(
+        url, {"steps.0.name": "Link work only", "steps.0.role": "link_worker", "steps.0.session_cap": "8"}
+    )
+    assert response.status_code == 302
+    assert list(accepted.service.steps.values_list("name", flat=True)) == ["Link work only"]
+    accepted.refresh_from_db()
+    services.record_session(
+        actor=cast.actor("link_worker"),
+        referral=accepted,
+        held_on=timezone.localdate(),
+        kind="phone",
+        minutes=5,
+    )
+    response = client.post(url, {"steps.0.name": "", "exclusions.0.label": ""})
+    assert response.status_code == 400
+    assert accepted.service.steps.count() == 1
+
+
+def test_the_conversation_sections_are_adapted_and_a_bad_key_is_refused(cast):
+    client = cast.client("coordinator")
+    bad = {"conversation_sections.0.key": "what matters!", "conversation_sections.0.label": "What matters?"}
+    response = client.post("/support/settings/sections/", bad)
+    assert response.status_code == 400 and b'id="id_conversation_sections.0.key-error"' in response.content
+    good = {"conversation_sections.0.key": "matters", "conversation_sections.0.label": "What matters to you?"}
+    assert client.post("/support/settings/sections/", good).status_code == 302
+    from support.queries import support_settings
+
+    assert [s["key"] for s in support_settings(cast.hub).conversation_sections] == ["matters"]
+
+
+def test_a_coordinator_adds_a_clinical_code_once(cast):
+    client = cast.client("coordinator")
+    data = {
+        "system": "SNOMED CT",
+        "code": "871731000000106",
+        "label": "Referral to social prescribing service",
+    }
+    assert client.post("/support/settings/codes/", data).status_code == 302
+    response = client.post("/support/settings/codes/", data)
+    assert response.status_code == 400 and b"already on the list" in response.content
+    assert b"871731000000106" in client.get("/support/settings/codes/").content
+
+
+def test_the_support_page_lists_team_caseloads_for_coordinators_only(cast, accepted):
+    page = get(cast, "coordinator", "/support/")
+    assert (
+        b'id="team"' in page.content and f"/support/caseload/{cast.link_worker.pk}/".encode() in page.content
+    )
+    assert b'id="team"' not in get(cast, "link_worker", "/support/").content
+
+
+def test_a_member_sees_their_own_support_on_the_support_page(cast, accepted):
+    page = get(cast, "member", "/support/")
+    assert page.status_code == 200 and f"/support/referrals/{accepted.pk}/".encode() in page.content
+    assert f"/support/referrals/{accepted.pk}/".encode() not in get(cast, "member2", "/support/").content
