@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "timebank",
     "support",
     "groups",
+    "practice",
 ]
 
 MIDDLEWARE = [
