@@ -176,3 +176,16 @@ class RetireForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example, the group has stopped meeting. This is kept with the record.",
     )
+
+
+class ShareForm(forms.Form):
+    hubs = forms.MultipleChoiceField(
+        label="Hubs that may list this service and refer people to it",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="They see it in their directory and refer to it; only your hub can change it.",
+    )
+
+    def __init__(self, *args, hub_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hubs"].choices = list(hub_choices)

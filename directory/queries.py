@@ -354,6 +354,7 @@ def service_page(service_id) -> Service | None:
         Service.objects.filter(pk=pk)
         .select_related("organization", "hub")
         .prefetch_related(
+            "shared_with",
             "phones",
             "schedules",
             "cost_options",
@@ -389,6 +390,21 @@ def not_checked_since(hub: Hub, *, months: int = NOT_CHECKED_MONTHS) -> QuerySet
         .select_related("organization")
         .order_by(F("assured_date").asc(nulls_first=True), "name")
     )
+
+
+def shared_with_hub(hub: Hub) -> list[Service]:
+    """Services other hubs share with this one (listed and referred to here, changed there)."""
+    return list(
+        Service.objects.filter(shared_with=hub)
+        .exclude(status=Service.Status.DEFUNCT)
+        .select_related("organization", "hub")
+        .order_by("name", "id")
+    )
+
+
+def other_hubs(service: Service) -> QuerySet[Hub]:
+    """The hubs a service could be shared with: every hub but its owner."""
+    return Hub.objects.exclude(pk=service.hub_id).order_by("name")
 
 
 def hub_services(hub: Hub) -> QuerySet[Service]:

@@ -40,6 +40,7 @@ page_urls = [
     path("directory/services/<uuid:service_id>/edit/", views.service_edit, name="edit"),
     path("directory/services/<uuid:service_id>/verify/", views.service_verify, name="verify"),
     path("directory/services/<uuid:service_id>/retire/", views.service_retire, name="retire"),
+    path("directory/services/<uuid:service_id>/share/", views.service_share, name="share"),
 ]
 
 urlpatterns = hsds_urls + page_urls

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
 from directory import permissions, queries, services
-from directory.forms import RetireForm, SearchForm, ServiceForm
+from directory.forms import RetireForm, SearchForm, ServiceForm, ShareForm
 from directory.models import TaxonomyTerm
 
 PER_PAGE = 20
@@ -75,6 +75,7 @@ def service_detail(request, service_id):
             "categories": queries.categories_of(service),
             "can_edit": permissions.can_edit_service(actor, service),
             "can_retire": permissions.can_retire_service(actor, service) and not service.is_retired,
+            "can_share": permissions.can_share_service(actor, service) and not service.is_retired,
         },
     )
 
@@ -149,6 +150,24 @@ def service_retire(request, service_id):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def service_share(request, service_id):
+    """Coordinators of the owning hub choose which other hubs may list and refer to the service."""
+    service = permissions.get_service_for(request.actor, service_id, action="share")
+    hubs = list(queries.other_hubs(service))
+    current = [str(pk) for pk in service.shared_with.values_list("pk", flat=True)]
+    # Not `request.POST or None`: unticking every hub posts nothing, and that is an answer too.
+    data = request.POST if request.method == "POST" else None
+    form = ShareForm(data, hub_choices=[(str(h.pk), h.name) for h in hubs], initial={"hubs": current})
+    if form.is_bound and form.is_valid():
+        chosen = [h for h in hubs if str(h.pk) in form.cleaned_data["hubs"]]
+        services.share_service(actor=request.actor, service=service, hubs=chosen)
+        messages.success(request, f"Sharing for {service.name} has been saved.")
+        return redirect("directory:service", service_id=service.pk)
+    return render(request, "directory/share.html", {"form": form, "service": service})
+
+
+@login_required
 def manage(request):
     actor = request.actor
     if not permissions.can_manage_directory(actor):
@@ -160,6 +179,7 @@ def manage(request):
         {
             "page": page,
             "due_count": queries.not_checked_since(actor.hub).count(),
+            "shared": queries.shared_with_hub(actor.hub),
         },
     )
 

@@ -202,3 +202,26 @@ def test_people_choose_nearest_or_best_match_first(make_service):
     # Distances are still shown when sorted by relevance.
     response = Client().get("/directory/", {"q": "chair yoga", "postcode": "RV1 2AB", "sort": "relevance"})
     assert set(response.context["results"].distances) == {near.pk, far.pk}
+
+
+def test_coordinators_share_a_service_and_the_other_hub_lists_it(cast, walk):
+    assert cast.client("link_worker").get(f"/directory/services/{walk.pk}/share/").status_code == 403
+    assert cast.client("outsider").post(f"/directory/services/{walk.pk}/share/", {}).status_code == 403
+    client = cast.client("coordinator")
+    page = client.get(f"/directory/services/{walk.pk}/")
+    assert "Share with other hubs" in page.content.decode()
+    form = client.get(f"/directory/services/{walk.pk}/share/").context["form"]
+    assert form.fields["hubs"].choices == [(str(cast.other_hub.pk), cast.other_hub.name)]
+    response = client.post(f"/directory/services/{walk.pk}/share/", {"hubs": [str(cast.other_hub.pk)]})
+    assert response.status_code == 302
+    assert list(walk.shared_with.all()) == [cast.other_hub]
+    assert "Shared with Northgate Time Bank" in client.get(f"/directory/services/{walk.pk}/").content.decode()
+    # The other hub's people find it in their directory; its staff cannot change it.
+    other = cast.client("other_member")
+    assert [s.name for s in other.get("/directory/", {"q": "walking"}).context["results"].items] == [
+        walk.name
+    ]
+    # Unsharing takes it away again.
+    client.post(f"/directory/services/{walk.pk}/share/", {})
+    assert not walk.shared_with.exists()
+    assert other.get("/directory/", {"q": "walking"}).context["results"].total == 0

@@ -56,8 +56,16 @@ def test_member_finds_a_free_walking_group_near_a_postcode(new_page, sign_in, vi
     for question in FIVE_QUESTIONS:
         assert question in headings
     assert "When" in headings and "Where" in headings
-    main = page.locator("main")
-    expect(main).to_contain_text("Gentle one-hour walks by the river")
-    expect(main).to_contain_text("Free.")
-    expect(main).to_contain_text("Wednesday, 10am to 11am")
-    expect(main).to_contain_text("Riverside")
+    # Each question is answered right under its heading, from the record.
+    answers = {
+        "what": "Gentle one-hour walks by the river",
+        "who": "Anyone aged 18 or over.",
+        "cost": "Free.",
+        "help-with-cost": "It is free, so there is nothing to pay.",
+        "contact": "Just come along, or phone first",
+    }
+    for heading, answer in answers.items():
+        expect(page.locator(f"h2#{heading} + p")).to_contain_text(answer)
+    expect(page.locator("main a[href^='tel:']").first).to_be_visible()
+    expect(page.locator("h2#when + p")).to_contain_text("Wednesday, 10am to 11am")
+    expect(page.locator("h2#where + p")).to_contain_text("Riverside")
