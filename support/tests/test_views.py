@@ -745,3 +745,61 @@ def test_a_member_sees_their_own_support_on_the_support_page(cast, accepted):
     page = get(cast, "member", "/support/")
     assert page.status_code == 200 and f"/support/referrals/{accepted.pk}/".encode() in page.content
     assert f"/support/referrals/{accepted.pk}/".encode() not in get(cast, "member2", "/support/").content
+
+
+def test_the_rota_crisis_plans_and_plan_history_keep_a_constant_query_count(cast):
+    coordinator = cast.actor("coordinator")
+    now = timezone.now()
+    peers = []
+
+    def add(n):
+        for _ in range(n):
+            member = make_person(
+                cast.hub, f"Member {len(peers)}", Role.MEMBER, login=False, email=f"m{len(peers)}@example.org"
+            )
+            peer = make_person(
+                cast.hub,
+                f"Peer {len(peers)}",
+                Role.PEER_SUPPORTER,
+                login=False,
+                email=f"pp{len(peers)}@example.org",
+            )
+            peers.append(peer)
+            start = now + dt.timedelta(days=len(peers))
+            services.schedule_on_call(
+                actor=coordinator, peer=peer, starts_at=start, ends_at=start + dt.timedelta(hours=2)
+            )
+            version = services.save_plan(
+                actor=coordinator, person=member, kind="crisis", content={"what_i_want": f"v{len(peers)}"}
+            )
+            services.name_supporter(actor=coordinator, plan=version.plan, peer=cast.peer)
+            people_services.record_consent(
+                actor=coordinator,
+                person=member,
+                purpose=ConsentPurpose.SHARE_PLANS,
+                granted=True,
+                method="written",
+            )
+            services.save_plan(
+                actor=coordinator,
+                person=cast.member,
+                kind="goals",
+                content={"goals": [{"title": f"g{len(peers)}"}]},
+            )
+
+    services.schedule_on_call(
+        actor=coordinator,
+        peer=cast.peer,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=1),
+    )
+    add(1)
+    plan = Plan.objects.get(person=cast.member, kind="goals")
+    urls = {
+        "coordinator": ["/support/on-call/", f"/support/plans/{plan.pk}/versions/"],
+        "peer": ["/support/crisis-plans/"],
+    }
+    few = {(who, url): _queries(cast.client(who), url) for who, urls_ in urls.items() for url in urls_}
+    add(4)
+    for (who, url), count in few.items():
+        assert _queries(cast.client(who), url) == count, url
