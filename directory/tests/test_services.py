@@ -197,3 +197,16 @@ def test_other_apps_resolve_many_services_in_one_query(cast, make_service, djang
     assert queries.services_by_id(ids, hub=cast.other_hub) == {}
     services.share_service(actor=cast.actor("coordinator"), service=mine[0], hubs=[cast.other_hub])
     assert list(queries.services_by_id(ids, hub=cast.other_hub)) == [mine[0].pk]
+
+
+def test_the_postcode_command_loads_the_sample_and_reports(db):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("import_postcodes", str(SAMPLE_POSTCODES), stdout=out)
+    assert "Loaded 17 postcodes." in out.getvalue()
+    assert services.postcode_point("RV1 1AA") is not None
+    with pytest.raises(CommandError, match="No such file|not found|Errno"):
+        call_command("import_postcodes", "/nonexistent/onspd.csv", stdout=io.StringIO())

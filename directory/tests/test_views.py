@@ -79,6 +79,7 @@ def test_the_service_page_answers_the_five_questions(paid):
     assert "£3.50" in body and "Free places for anyone on benefits." in body
     assert "Wednesday, 10am to 11:30am" in body
     assert "5 of 20 left" in body
+    assert "Contact the service yourself: it does not take referrals." in body
     assert "Change details" not in body
 
 
@@ -225,3 +226,31 @@ def test_coordinators_share_a_service_and_the_other_hub_lists_it(cast, walk):
     client.post(f"/directory/services/{walk.pk}/share/", {})
     assert not walk.shared_with.exists()
     assert other.get("/directory/", {"q": "walking"}).context["results"].total == 0
+
+
+def test_results_say_whether_a_service_takes_referrals_and_has_spaces(make_service):
+    make_service(name="Walk Referral", referral_mode="referral", capacity=10, spaces_left=0)
+    make_service(name="Walk Signpost", capacity=None, spaces_left=None)
+    body = Client().get("/directory/", {"q": "walk"}).content.decode()
+    referral, signpost = body.index("Walk Referral"), body.index("Walk Signpost")
+    assert "Takes referrals" in body[referral:signpost] and "Full at the moment" in body[referral:signpost]
+    assert "Contact them yourself" in body[signpost:] and "left" not in body[signpost:].split("</li>")[0]
+
+
+def test_staff_lists_take_the_same_number_of_queries_however_many_rows(cast, make_service):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = cast.client("coordinator")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/directory/manage/").status_code == 200
+            assert client.get("/directory/manage/due/").status_code == 200
+        return len(ctx.captured_queries)
+
+    make_service(name="Group 0")
+    few = count()
+    for i in range(1, 6):
+        make_service(name=f"Group {i}")
+    assert count() == few
