@@ -519,3 +519,97 @@ class NominatedIssue(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+# ---- on-call rota for peer support ----------------------------------------------------------------
+# The periods a peer is on call are support.OnCallPeriod rows (decision 0009): the crisis-plan rule
+# reads them. The rota adds what a coordinator needs to build them: when peers say they can be on
+# call, which hours the hub wants covered, and which periods have been credited to the time bank.
+
+
+class RotaSettings(models.Model):
+    """The hours of the week a hub wants a peer on call. SUN's rota (000 case 2) covered every hour
+    ("there are always people on hand"); other hubs cover evenings and weekends only."""
+
+    hub = models.OneToOneField(Hub, on_delete=models.CASCADE, related_name="rota_settings")
+    # Weekday digits, Monday 0 to Sunday 6: "0123456" is every day.
+    cover_days = models.CharField(max_length=7, default="0123456")
+    # Local hours. From 0 to 24 is the whole day; a start after the end runs past midnight
+    # (18 to 8 is evenings and nights), counted on the day it starts and the early hours of that day.
+    cover_from_hour = models.PositiveSmallIntegerField(default=0)
+    cover_to_hour = models.PositiveSmallIntegerField(default=24)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "rota settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cover_from_hour__lte=23, cover_to_hour__gte=1, cover_to_hour__lte=24)
+                & ~Q(cover_from_hour=F("cover_to_hour")),
+                name="rotasettings_hours_in_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rota cover for {self.hub_id}"
+
+    def hours_on(self, weekday: int) -> set[int]:
+        """The local hours (0–23) that need cover on a weekday."""
+        if str(weekday) not in self.cover_days:
+            return set()
+        start, end = self.cover_from_hour, self.cover_to_hour
+        if start < end:
+            return set(range(start, end))
+        return set(range(start, 24)) | set(range(0, end))
+
+
+class OnCallAvailability(models.Model):
+    """A time a peer supporter says they could be on call. Not a promise and not on the rota until a
+    coordinator puts them on call; withdrawing it deletes the row (and is audited)."""
+
+    hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="on_call_availability")
+    peer = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="on_call_availability")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name_plural = "on-call availability"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="availability_ends_after_start"
+            ),
+        ]
+        indexes = [
+            # The rota page reads a hub's availability for one week.
+            models.Index(fields=["hub", "starts_at"], name="availability_hub_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.peer} free {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class OnCallCredit(models.Model):
+    """Time-bank credit for one completed on-call period. One row per period (the one-to-one is what
+    makes crediting idempotent); the transfer itself is the time bank's append-only record."""
+
+    period = models.OneToOneField("support.OnCallPeriod", on_delete=models.PROTECT, related_name="credit")
+    hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="on_call_credits")
+    peer = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="on_call_credits")
+    hours = models.PositiveSmallIntegerField()
+    transfer = models.ForeignKey("timebank.Transfer", on_delete=models.PROTECT, related_name="+")
+    credited_at = models.DateTimeField(default=timezone.now)
+    credited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["credited_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.hours} hours on call for {self.peer_id}"

@@ -155,6 +155,29 @@ def can_record_hours(actor: Actor | None, person: Person) -> bool:
     return can_view_volunteer_record(actor, person)
 
 
+# ---- on-call rota ----
+
+# Who may answer a member's call for help: the coordinator and the team, or a peer supporter (who sees
+# a crisis plan only through support's rule: named by the member, with consent, on call now).
+CALL_TAKERS = (Role.COORDINATOR, Role.LINK_WORKER, Role.PEER_SUPPORTER)
+
+
+def can_manage_rota(actor: Actor | None) -> bool:
+    """Builds the rota and credits on-call time; the same people support lets schedule periods."""
+    return actor is not None and actor.has(Role.COORDINATOR)
+
+
+def can_offer_availability(actor: Actor | None, peer: Person) -> bool:
+    """A peer supporter says when they can be on call; a coordinator may write it down for them."""
+    if not _in_hub(actor, peer.hub_id) or actor is None:
+        return False
+    return can_manage_rota(actor) or (actor.is_self(peer) and actor.has(Role.PEER_SUPPORTER))
+
+
+def can_take_crisis_calls(actor: Actor | None) -> bool:
+    return actor is not None and actor.has(*CALL_TAKERS)
+
+
 # ---- reports ----
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.models import Hub
+from core.roles import Role
 from directory.models import Location
 from groups.models import (
     Attendance,
@@ -21,6 +22,9 @@ from groups.models import (
     Group,
     GroupMeeting,
     NominatedIssue,
+    OnCallAvailability,
+    OnCallCredit,
+    RotaSettings,
     Session,
     TrainingRecord,
     VolunteerApplication,
@@ -29,6 +33,8 @@ from groups.models import (
 )
 from people.models import Person
 from people.queries import suppress
+from support.models import OnCallPeriod, Plan
+from support.queries import on_call_rota
 
 EXPIRY_WARNING_DAYS = 60
 
@@ -482,3 +488,163 @@ def report(hub: Hub, *, start: date, end: date, suppressed: bool) -> Report:
 def _attended_runs(hub: Hub, start: date, end: date) -> QuerySet[CourseRun]:
     within = Session.objects.filter(run=OuterRef("pk"), starts_at__date__gte=start, starts_at__date__lte=end)
     return CourseRun.objects.filter(hub=hub).exclude(status=CourseRun.Status.CANCELLED).filter(Exists(within))
+
+
+# ---- on-call rota --------------------------------------------------------------------------------
+
+
+def rota_settings(hub: Hub) -> RotaSettings:
+    """The hub's cover hours; a hub that has not chosen any is asked to cover every hour (SUN's rota)."""
+    found = RotaSettings.objects.filter(hub=hub).first()
+    return found if found is not None else RotaSettings(hub=hub)
+
+
+def week_start(day: date) -> date:
+    """The Monday of the week `day` falls in."""
+    return day - timedelta(days=day.weekday())
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=timezone.get_current_timezone())
+
+
+def _merged(periods: list[OnCallPeriod]) -> list[tuple[datetime, datetime]]:
+    """The stretches of time at least one peer is on call, overlapping periods joined."""
+    spans: list[tuple[datetime, datetime]] = []
+    for start, end in sorted((p.starts_at, p.ends_at) for p in periods):
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    return spans
+
+
+@dataclass(frozen=True)
+class Gap:
+    starts_at: datetime
+    ends_at: datetime
+
+    @property
+    def hours(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 3600)
+
+
+@dataclass
+class RotaDay:
+    day: date
+    availability: list[OnCallAvailability] = field(default_factory=list)
+    periods: list[OnCallPeriod] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+
+
+@dataclass
+class WeekRota:
+    start: date
+    settings: RotaSettings
+    days: list[RotaDay]
+    hours_needed: int
+    hours_covered: int
+    credited: set[int]  # ids of on-call periods already credited to the time bank
+
+    @property
+    def gaps(self) -> list[Gap]:
+        return [gap for day in self.days for gap in day.gaps]
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=7)
+
+
+def _hour_slots(day: date) -> list[tuple[datetime, datetime]]:
+    """The day's hours as instants: 23 or 25 of them on the days the clocks change."""
+    tz = timezone.get_current_timezone()
+    start = _local_midnight(day).astimezone(UTC)
+    end = _local_midnight(day + timedelta(days=1)).astimezone(UTC)
+    slots = []
+    while start < end:
+        slots.append((start.astimezone(tz), (start + timedelta(hours=1)).astimezone(tz)))
+        start += timedelta(hours=1)
+    return slots
+
+
+def gaps_in_cover(
+    settings: RotaSettings, periods: list[OnCallPeriod], day: date
+) -> tuple[list[Gap], int, int]:
+    """The hours of `day` the hub wants covered with nobody on call for the whole hour, joined into
+    runs, with the hours needed and the hours covered. An hour covered only in part is a gap: a member
+    calling in the uncovered minutes would find nobody."""
+    spans = _merged(periods)
+    wanted = settings.hours_on(day.weekday())
+    gaps: list[Gap] = []
+    needed = covered = 0
+    for start, end in _hour_slots(day):
+        if start.hour not in wanted:
+            continue
+        needed += 1
+        if any(s <= start and end <= e for s, e in spans):
+            covered += 1
+        elif gaps and gaps[-1].ends_at == start:
+            gaps[-1] = Gap(gaps[-1].starts_at, end)
+        else:
+            gaps.append(Gap(start, end))
+    return gaps, needed, covered
+
+
+def week_rota(hub: Hub, *, start: date) -> WeekRota:
+    """One week of the rota: each peer's availability, who is on call (support's periods), the gaps in
+    the hub's cover, and which periods have been credited. Four queries whatever the size of the week."""
+    settings = rota_settings(hub)
+    begins, ends = _local_midnight(start), _local_midnight(start + timedelta(days=7))
+    availability = list(
+        OnCallAvailability.objects.filter(hub=hub, ends_at__gt=begins, starts_at__lt=ends)
+        .select_related("peer")
+        .order_by("starts_at", "id")
+    )
+    periods = list(on_call_rota(hub, start=begins, end=ends))
+    credited = set(
+        OnCallCredit.objects.filter(period__in=[p.pk for p in periods]).values_list("period_id", flat=True)
+    )
+    days, needed, covered = [], 0, 0
+    for offset in range(7):
+        day = start + timedelta(days=offset)
+        day_begins, day_ends = _local_midnight(day), _local_midnight(day + timedelta(days=1))
+        row = RotaDay(
+            day=day,
+            availability=[a for a in availability if a.ends_at > day_begins and a.starts_at < day_ends],
+            periods=[p for p in periods if p.ends_at > day_begins and p.starts_at < day_ends],
+        )
+        row.gaps, day_needed, day_covered = gaps_in_cover(settings, row.periods, day)
+        needed, covered = needed + day_needed, covered + day_covered
+        days.append(row)
+    return WeekRota(
+        start=start,
+        settings=settings,
+        days=days,
+        hours_needed=needed,
+        hours_covered=covered,
+        credited=credited,
+    )
+
+
+def my_availability(person: Person, *, since: datetime | None = None) -> QuerySet[OnCallAvailability]:
+    return OnCallAvailability.objects.filter(peer=person, ends_at__gt=since or timezone.now()).order_by(
+        "starts_at", "id"
+    )
+
+
+def peers(hub: Hub) -> QuerySet[Person]:
+    """People who may be put on call: the hub's peer supporters."""
+    return (
+        Person.objects.filter(hub=hub, role_grants__role=Role.PEER_SUPPORTER)
+        .distinct()
+        .order_by("full_name", "id")
+    )
+
+
+def crisis_plans_in_hub(hub: Hub) -> QuerySet[Plan]:
+    """Crisis plans the team may open when taking a call; support's rule decides each view."""
+    return (
+        Plan.objects.filter(kind=Plan.Kind.CRISIS, person__hub=hub)
+        .select_related("person")
+        .order_by("person__full_name", "id")
+    )

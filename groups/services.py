@@ -39,6 +39,9 @@ from groups.models import (
     GroupMeeting,
     GroupMembership,
     NominatedIssue,
+    OnCallAvailability,
+    OnCallCredit,
+    RotaSettings,
     Session,
     Supervision,
     Term,
@@ -49,6 +52,7 @@ from groups.models import (
 )
 from people.models import ConsentPurpose, Person, ProfileEntry
 from people.queries import has_consent
+from support.models import OnCallPeriod
 
 MAX_CAPACITY = 500
 REGISTER_OPENS_HOURS_BEFORE = 1
@@ -1240,3 +1244,193 @@ def build_agenda(*, actor: Actor, day: DevelopmentDay) -> list[NominatedIssue]:
         actor=actor, action=AuditEvent.Action.UPDATE, obj=day, summary=f"Agenda: {len(waiting)} issues"
     )
     return waiting
+
+
+# ---- on-call rota --------------------------------------------------------------------------------
+# The periods themselves are support's (support.services.schedule_on_call / cancel_on_call): the rota
+# page calls those, so the crisis-plan rule in decision 0009 reads the same rows the rota shows.
+
+MAX_AVAILABILITY = timedelta(days=7)
+MAX_REPEAT_WEEKS = 12
+
+
+def _aware_span(starts_at: Any, ends_at: Any) -> None:
+    if not isinstance(starts_at, datetime) or not isinstance(ends_at, datetime):
+        raise DomainError("Enter when it starts and ends.", {"starts_at": ["Enter a date and time."]})
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        raise DomainError("Give times with a time zone.", {"starts_at": ["Give a time zone."]})
+    if ends_at <= starts_at:
+        raise DomainError("The end must be after the start.", {"ends_at": ["End after the start."]})
+
+
+@transaction.atomic
+def add_availability(
+    *, actor: Actor, peer: Person, starts_at: datetime, ends_at: datetime, note: str = "", weeks: int = 1
+) -> list[OnCallAvailability]:
+    """A peer supporter says when they could be on call, once or on the same day and time for up to
+    twelve weeks. Times already past, and times overlapping their own availability, are refused."""
+    if not permissions.can_offer_availability(actor, peer):
+        _refuse()
+    if not peer.role_grants.filter(role=Role.PEER_SUPPORTER).exists():
+        raise DomainError(
+            f"{peer.display_name} is not a peer supporter.", {"peer": ["Choose a peer supporter."]}
+        )
+    _aware_span(starts_at, ends_at)
+    if ends_at - starts_at > MAX_AVAILABILITY:
+        raise DomainError(
+            "Say a week or less at a time.", {"ends_at": ["At most seven days after the start."]}
+        )
+    if ends_at <= timezone.now():
+        raise DomainError("That time has passed.", {"ends_at": ["Choose a time still to come."]})
+    weeks = _whole(weeks, field="weeks", label="the number of weeks", low=1, high=MAX_REPEAT_WEEKS)
+    note = _text(note, field="note", label="the note", maximum=200, required=False)
+    # Lock the peer's row so two submissions of overlapping times cannot both pass the overlap check.
+    Person.objects.select_for_update().filter(pk=peer.pk).first()
+    spans = [(starts_at + timedelta(weeks=i), ends_at + timedelta(weeks=i)) for i in range(weeks)]
+    clash = Q()
+    for start, end in spans:
+        clash |= Q(starts_at__lt=end, ends_at__gt=start)
+    if OnCallAvailability.objects.filter(peer=peer).filter(clash).exists():
+        raise Conflict(
+            "That overlaps a time already given. Withdraw the earlier one first, or choose another time."
+        )
+    rows = [
+        OnCallAvailability(
+            hub=actor.hub, peer=peer, starts_at=start, ends_at=end, note=note, created_by=actor.user
+        )
+        for start, end in spans
+    ]
+    OnCallAvailability.objects.bulk_create(rows)
+    audit.record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        person=peer,
+        summary=f"Available for on call: {len(rows)} time{'s' if len(rows) != 1 else ''}",
+    )
+    return rows
+
+
+@transaction.atomic
+def withdraw_availability(*, actor: Actor, availability: OnCallAvailability) -> None:
+    mine = permissions.can_offer_availability(actor, availability.peer)
+    if availability.hub_id != actor.hub.pk or not mine:
+        _refuse()
+    audit.record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        person=availability.peer,
+        obj=availability,
+        summary="Withdrew on-call availability",
+    )
+    availability.delete()
+
+
+@transaction.atomic
+def set_rota_cover(*, actor: Actor, days: Any, from_hour: Any, to_hour: Any) -> RotaSettings:
+    """Which hours of the week the hub wants a peer on call (from 0 to 24 is every hour)."""
+    if not permissions.can_manage_rota(actor):
+        _refuse()
+    errors: dict[str, list[str]] = {}
+    chosen = sorted({str(d) for d in days or []})
+    if not chosen or any(d not in "0123456" or len(d) != 1 for d in chosen):
+        errors["days"] = ["Choose at least one day."]
+    for value, field, low, high in ((from_hour, "from_hour", 0, 23), (to_hour, "to_hour", 1, 24)):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            errors[field] = [f"Enter an hour from {low} to {high}."]
+    if not errors and from_hour == to_hour:
+        errors["to_hour"] = ["Choose a different hour from the start (0 to 24 covers the whole day)."]
+    if errors:
+        raise DomainError("Check the hours to cover.", errors)
+    settings, _ = RotaSettings.objects.select_for_update().get_or_create(hub=actor.hub)
+    settings.cover_days = "".join(chosen)
+    settings.cover_from_hour, settings.cover_to_hour = from_hour, to_hour
+    settings.updated_at = timezone.now()
+    settings.save()
+    audit.record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=settings,
+        fields=["cover_days", "cover_from_hour", "cover_to_hour"],
+    )
+    return settings
+
+
+@dataclass
+class CreditRun:
+    credited: list[OnCallCredit]
+    skipped: list[tuple[OnCallPeriod, str]]
+
+    @property
+    def hours(self) -> int:
+        return sum(c.hours for c in self.credited)
+
+
+@transaction.atomic
+def credit_on_call_time(
+    *, actor: Actor, start: datetime, end: datetime, now: datetime | None = None
+) -> CreditRun:
+    """Credit each on-call period that ended between `start` and `end`, and has ended, to the peer's
+    time-bank account at the hub's rate (timebank.services.award). A period is credited once, ever:
+    running this again, or for an overlapping week, posts nothing new. Cancelled periods earn nothing
+    (cancelling is how a coordinator says a period did not happen; a shorter one can be added for time
+    that was served). The time bank credits whole hours, so minutes past the last whole hour are not."""
+    from timebank import services as timebank_services
+    from timebank.queries import account_of
+
+    if not permissions.can_manage_rota(actor):
+        _refuse()
+    _aware_span(start, end)
+    now = now or timezone.now()
+    # Lock the periods (not their joins: PostgreSQL refuses FOR UPDATE on an outer join's nullable
+    # side), then read which are credited, so a concurrent run waits here and then finds them done.
+    periods = list(
+        OnCallPeriod.objects.select_for_update(of=("self",))
+        .filter(
+            hub=actor.hub,
+            cancelled_at__isnull=True,
+            ends_at__gt=start,
+            ends_at__lte=min(end, now),
+        )
+        .select_related("peer")
+        .order_by("pk")
+    )
+    done = set(
+        OnCallCredit.objects.filter(period__in=[p.pk for p in periods]).values_list("period_id", flat=True)
+    )
+    run = CreditRun(credited=[], skipped=[])
+    for period in periods:
+        if period.pk in done:
+            continue
+        hours = int((period.ends_at - period.starts_at).total_seconds() // 3600)
+        if hours < 1:
+            run.skipped.append((period, "shorter than an hour"))
+            continue
+        account = account_of(period.peer)
+        if account is None or not account.is_approved or not account.is_active:
+            run.skipped.append((period, "no approved time-bank account"))
+            continue
+        local_start, local_end = timezone.localtime(period.starts_at), timezone.localtime(period.ends_at)
+        transfer = timebank_services.award(
+            actor=actor,
+            to_account=account,
+            minutes=hours * 60,
+            on_call_hours=hours,
+            reason=f"On call {local_start:%a %d %b %H:%M} to {local_end:%a %d %b %H:%M}",
+            idempotency_key=f"on-call-period:{period.pk}",
+        )
+        run.credited.append(
+            OnCallCredit.objects.create(
+                period=period,
+                hub=actor.hub,
+                peer=period.peer,
+                hours=hours,
+                transfer=transfer,
+                credited_by=actor.user,
+            )
+        )
+    audit.record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        summary=f"Credited on-call time: {len(run.credited)} periods, {run.hours} hours",
+    )
+    return run
