@@ -99,6 +99,10 @@ def test_a_referrer_refers_and_sees_it_on_their_own_list(cast, live_well):
     assert referral.referrer_person == cast.referrer and referral.consent_to_report_back
     page = client.get("/support/referrals/mine/")
     assert b"Sam Someone" in page.content and b"Waiting for triage" in page.content
+    status = client.get(f"/support/referrals/{referral.pk}/")
+    assert status.status_code == 200 and b"Status: Waiting for triage" in status.content
+    assert b"LS1 4AP" not in status.content  # a referrer sees the status, not the person's details
+    assert b"/support/refer/riverside/" in get(cast, "link_worker", "/support/").content
 
 
 def test_the_referral_form_shows_every_problem_and_writes_nothing(cast, live_well):
