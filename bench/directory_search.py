@@ -216,9 +216,8 @@ def empty_directory() -> None:
     from django.apps import apps
     from django.db import connection
 
-    tables = [
-        m._meta.db_table for m in apps.get_app_config("directory").get_models(include_auto_created=True)
-    ]
+    models = apps.get_app_config("directory").get_models(include_auto_created=True)
+    tables = [m._meta.db_table for m in models if m._meta.model_name != "postcode"]
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
 
