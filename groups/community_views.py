@@ -21,7 +21,12 @@ def group_list(request):
     return render(
         request,
         "groups/group_list.html",
-        {"groups": queries.groups_for_hub(actor.hub), "can_manage": permissions.can_manage_groups(actor)},
+        {
+            "groups": queries.groups_for_hub(actor.hub),
+            "can_manage": permissions.can_manage_groups(actor),
+            "can_offer": actor.person is not None and permissions.can_offer_availability(actor, actor.person),
+            "can_take_calls": permissions.can_take_crisis_calls(actor),
+        },
     )
 
 
@@ -32,6 +37,7 @@ def _group_context(actor, group, form=None):
         "is_member": queries.is_member(group, actor.person),
         "can_join": permissions.can_join_group(actor, group),
         "can_record": permissions.can_record_meeting(actor, group),
+        "can_edit": permissions.can_manage_groups(actor),
         "members": list(queries.group_members(group))
         if permissions.can_view_group_members(actor, group)
         else None,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+import calendar
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -188,6 +189,9 @@ class GroupForm(forms.Form):
         label="When it meets", required=False, help_text="For example, every Tuesday at 10am."
     )
     lead = forms.ChoiceField(label="Group lead", required=False, help_text="The lead may be a member.")
+    active = forms.BooleanField(
+        label="Still meeting", required=False, initial=True, help_text="Untick when the group stops meeting."
+    )
     service = forms.ChoiceField(
         label="The group's page in the directory",
         required=False,
@@ -251,8 +255,16 @@ class IssueForm(forms.Form):
 class CheckForm(forms.Form):
     person = forms.ChoiceField(label="Person")
     kind = forms.CharField(label="Kind of check", max_length=100, help_text="For example, enhanced DBS.")
-    checked_on = forms.DateField(label="Date of the check", input_formats=["%d/%m/%Y", "%Y-%m-%d"])
+    checked_on = forms.DateField(
+        label="Date of the check", help_text="For example, 27/3/2026.", input_formats=["%d/%m/%Y", "%Y-%m-%d"]
+    )
     expires_on = forms.DateField(label="Renew by", input_formats=["%d/%m/%Y", "%Y-%m-%d"])
+    reference = forms.CharField(
+        label="Reference",
+        required=False,
+        max_length=100,
+        help_text="The certificate number; never its content.",
+    )
 
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -262,7 +274,9 @@ class CheckForm(forms.Form):
 class SupervisionForm(forms.Form):
     person = forms.ChoiceField(label="Volunteer or peer worker")
     supervisor = forms.ChoiceField(label="Supervisor")
-    held_on = forms.DateField(label="Date", input_formats=["%d/%m/%Y", "%Y-%m-%d"])
+    held_on = forms.DateField(
+        label="Date", help_text="For example, 27/3/2026.", input_formats=["%d/%m/%Y", "%Y-%m-%d"]
+    )
     kind = forms.ChoiceField(label="Kind", choices=Supervision.Kind.choices, widget=forms.RadioSelect)
 
     def __init__(self, *args, people=(), **kwargs):
@@ -276,3 +290,109 @@ class DevelopmentDayForm(forms.Form):
         label="Date", input_formats=["%d/%m/%Y", "%Y-%m-%d"], help_text="For example, 27/3/2026."
     )
     title = forms.CharField(label="Title", required=False, max_length=200)
+
+
+# ---- on-call rota ----
+
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+WEEKDAYS = [(str(i), name) for i, name in enumerate(calendar.day_name)]
+
+
+class _SpanForm(forms.Form):
+    """A date and two times; an end no later than the start means the next day (an overnight shift)."""
+
+    day = forms.DateField(label="Date", help_text="For example, 27/3/2026.", input_formats=DATE_FORMATS)
+    starts = forms.TimeField(label="From", help_text="For example, 18:00.", input_formats=["%H:%M"])
+    ends = forms.TimeField(
+        label="Until",
+        help_text="For example, 22:00. A time before the start means the next day.",
+        input_formats=["%H:%M"],
+    )
+
+    def span(self) -> tuple[datetime, datetime]:
+        tz = timezone.get_current_timezone()
+        day, starts, ends = (self.cleaned_data[k] for k in ("day", "starts", "ends"))
+        end_day = day if ends > starts else day + timedelta(days=1)
+        return datetime.combine(day, starts, tzinfo=tz), datetime.combine(end_day, ends, tzinfo=tz)
+
+
+class AvailabilityForm(_SpanForm):
+    weeks = forms.IntegerField(
+        label="How many weeks",
+        initial=1,
+        min_value=1,
+        max_value=12,
+        help_text="The same day and time each week, up to 12 weeks.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    note = forms.CharField(label="Anything the coordinator should know", required=False, max_length=200)
+
+
+class OnCallForm(_SpanForm):
+    peer = forms.ChoiceField(label="Peer supporter")
+
+    field_order = ["peer", "day", "starts", "ends"]
+
+    def __init__(self, *args, peers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["peer"].choices = _person_choices(peers)
+
+
+class CoverForm(forms.Form):
+    days = forms.MultipleChoiceField(
+        label="Days that need cover", choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple
+    )
+    from_hour = forms.IntegerField(
+        label="From (hour, 0 to 23)",
+        min_value=0,
+        max_value=23,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    to_hour = forms.IntegerField(
+        label="Until (hour, 1 to 24)",
+        min_value=1,
+        max_value=24,
+        help_text="0 to 24 is every hour; 18 to 8 is evenings and nights.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+# ---- volunteer management ----
+
+
+class VolunteerRoleForm(forms.Form):
+    title = forms.CharField(label="Title of the role", max_length=200)
+    description = forms.CharField(
+        label="What the role involves", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    needs_background_check = forms.BooleanField(label="This role needs a background check", required=False)
+
+
+class TrainingForm(forms.Form):
+    person = forms.ChoiceField(label="Person")
+    title = forms.CharField(label="Training", max_length=200, help_text="For example, safeguarding adults.")
+    completed_on = forms.DateField(
+        label="Date completed", help_text="For example, 27/3/2026.", input_formats=DATE_FORMATS
+    )
+    expires_on = forms.DateField(
+        label="Renew by",
+        required=False,
+        help_text="Leave empty if it does not need renewing.",
+        input_formats=DATE_FORMATS,
+    )
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = _person_choices(people)
+
+
+class StaffHoursForm(HoursForm):
+    person = forms.ChoiceField(label="Volunteer")
+    role = forms.ChoiceField(label="Role", required=False)
+
+    field_order = ["person", "role", "worked_on", "minutes"]
+
+    def __init__(self, *args, people=(), roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = _person_choices(people)
+        self.fields["role"].choices = [("", "No particular role")] + [(str(r.pk), r.title) for r in roles]

@@ -26,6 +26,7 @@ from groups.models import (
     OnCallCredit,
     RotaSettings,
     Session,
+    Supervision,
     TrainingRecord,
     VolunteerApplication,
     VolunteerHours,
@@ -648,3 +649,15 @@ def crisis_plans_in_hub(hub: Hub) -> QuerySet[Plan]:
         .select_related("person")
         .order_by("person__full_name", "id")
     )
+
+
+def recent_volunteer_records(hub: Hub, *, limit: int = 20) -> dict[str, list]:
+    """The latest checks, training, supervision and hours recorded in the hub, one query each."""
+    return {
+        "checks": list(BackgroundCheck.objects.filter(hub=hub).select_related("person")[:limit]),
+        "training": list(TrainingRecord.objects.filter(hub=hub).select_related("person")[:limit]),
+        "supervisions": list(
+            Supervision.objects.filter(hub=hub).select_related("person", "supervisor")[:limit]
+        ),
+        "hours": list(VolunteerHours.objects.filter(hub=hub).select_related("person", "role")[:limit]),
+    }

@@ -863,6 +863,64 @@ def create_group(
 
 
 @transaction.atomic
+def update_group(
+    *,
+    actor: Actor,
+    group: Group,
+    name: str,
+    kind: str,
+    description: str = "",
+    meets: str = "",
+    lead: Person | None = None,
+    service_id: Any = None,
+    active: bool = True,
+) -> Group:
+    """Change a group's details. A new lead becomes a member; a group that stops meeting keeps its
+    members and meetings for the record but takes no one new (join_group)."""
+    if not permissions.can_manage_groups(actor) or group.hub_id != actor.hub.pk:
+        _refuse()
+    errors: dict[str, list[str]] = {}
+    try:
+        name = _text(name, field="name", label="the group's name", maximum=200)
+    except DomainError as error:
+        errors.update(error.field_errors)
+    if kind not in Group.Kind.values:
+        errors["kind"] = ["Choose what kind of group it is."]
+    description = _text(
+        description, field="description", label="the description", maximum=2000, required=False
+    )
+    meets = _text(meets, field="meets", label="when it meets", maximum=200, required=False)
+    if lead is not None and lead.hub_id != actor.hub.pk:
+        errors["lead"] = ["Choose someone in this hub."]
+    try:
+        service = _service_for(actor, service_id)
+    except DomainError as error:
+        errors.update(error.field_errors)
+    if errors:
+        raise DomainError("Check the group's details.", errors)
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    if Group.objects.filter(hub=actor.hub, name__iexact=name).exclude(pk=group.pk).exists():
+        raise Conflict("There is already a group with that name.", {"name": ["Choose another name."]})
+    if lead is not None and not group.memberships.filter(person=lead, left_at__isnull=True).exists():
+        GroupMembership.objects.create(group=group, person=lead)
+    values = {
+        "name": name,
+        "kind": kind,
+        "description": description,
+        "meets": meets,
+        "lead": lead,
+        "service": service,
+        "active": bool(active),
+    }
+    changed = [f for f, v in values.items() if getattr(group, f) != v]
+    for field_name, value in values.items():
+        setattr(group, field_name, value)
+    group.save()
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, obj=group, fields=changed)
+    return group
+
+
+@transaction.atomic
 def set_group_lead(*, actor: Actor, group: Group, lead: Person | None) -> Group:
     """Change who leads the group; a lead is also a member of it."""
     if not permissions.can_manage_groups(actor) or group.hub_id != actor.hub.pk:

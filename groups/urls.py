@@ -1,6 +1,6 @@
 from django.urls import path
 
-from groups import community_views, views
+from groups import community_views, rota_views, staff_views, views
 
 app_name = "groups"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("courses/manage/", views.manage, name="manage"),
     path("courses/manage/new/", views.course_add, name="course-add"),
     path("courses/manage/courses/<int:course_id>/", views.course_detail, name="course"),
+    path("courses/manage/courses/<int:course_id>/edit/", views.course_edit, name="course-edit"),
     path("courses/manage/courses/<int:course_id>/runs/", views.run_add, name="run-add"),
     path("courses/manage/runs/<int:run_id>/", views.run_manage, name="run-manage"),
     path("courses/manage/runs/<int:run_id>/sessions/", views.session_add, name="session-add"),
@@ -31,12 +32,29 @@ urlpatterns = [
     path("courses/sessions/<int:session_id>/register/", views.register, name="register"),
     path("groups/", community_views.group_list, name="groups"),
     path("groups/<int:group_id>/", community_views.group_detail, name="group"),
+    path("groups/new/", staff_views.group_add, name="group-add"),
+    path("groups/<int:group_id>/edit/", staff_views.group_edit, name="group-edit"),
     path("groups/<int:group_id>/join/", community_views.group_join, name="group-join"),
     path("groups/meetings/<int:meeting_id>/count/", community_views.meeting_count, name="meeting-count"),
+    path("groups/on-call/", rota_views.rota, name="rota"),
+    path("groups/on-call/put/", rota_views.rota_put_on_call, name="rota-put"),
+    path("groups/on-call/periods/<int:period_id>/cancel/", rota_views.rota_cancel, name="rota-cancel"),
+    path("groups/on-call/cover/", rota_views.rota_cover, name="rota-cover"),
+    path("groups/on-call/credit/", rota_views.rota_credit, name="rota-credit"),
+    path("groups/on-call/availability/", rota_views.availability, name="availability"),
+    path(
+        "groups/on-call/availability/<int:availability_id>/withdraw/",
+        rota_views.availability_withdraw,
+        name="availability-withdraw",
+    ),
+    path("groups/on-call/call/", rota_views.crisis_call, name="crisis-call"),
     path("volunteering/", community_views.volunteering, name="volunteering"),
     path("volunteering/roles/<int:role_id>/apply/", community_views.apply, name="apply"),
     path("volunteering/applications/<int:application_id>/decide/", community_views.decide, name="decide"),
     path("volunteering/issues/", community_views.nominate, name="nominate"),
+    path("volunteering/manage/", staff_views.volunteer_manage, name="volunteer-manage"),
+    path("volunteering/manage/<slug:what>/", staff_views.volunteer_record, name="volunteer-record"),
+    path("volunteering/manage/days/<int:day_id>/agenda/", staff_views.build_agenda, name="build-agenda"),
     # A hub's public prospectus, by the hub's slug (under its own prefix, so no slug can clash).
     path("prospectus/<slug:hub_slug>/", views.prospectus, name="prospectus"),
     path("prospectus/<slug:hub_slug>/pdf/", views.prospectus_pdf, name="prospectus-pdf"),

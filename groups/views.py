@@ -274,6 +274,26 @@ def course_add(request):
     return render(request, "groups/course_form.html", {"form": form})
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_edit(request, course_id):
+    actor = _manager(request)
+    course = get_object_or_404(Course.objects.filter(hub=actor.hub), pk=course_id)
+    audience = [flag for flag in ("for_members", "for_families", "for_staff") if getattr(course, flag)]
+    initial = {f: getattr(course, f) for f in services.COURSE_FIELDS} | {"audience": audience}
+    form = CourseForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_course(actor=actor, course=course, data=form.course_data())
+        except DomainError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, "The course is saved.")
+            return redirect("groups:course", course_id=course.pk)
+    context = {"form": form, "course": course}
+    return render(request, "groups/course_form.html", context, status=400 if form.errors else 200)
+
+
 def _hub_people(actor):
     return Person.objects.filter(hub=actor.hub).order_by("full_name", "id")
 
