@@ -9,10 +9,7 @@ from django.utils import timezone
 
 from people.models import Person
 from support import permissions, queries
-from support.forms import (
-    DueForm,
-    ReportForm,
-)
+from support.forms.caseload import DueForm, ReportForm
 from support.views.common import _actor, _require
 
 

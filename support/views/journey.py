@@ -15,7 +15,7 @@ from core.errors import DomainError
 from directory.queries import services_for_hub
 from people.models import Person
 from support import pdf, permissions, queries, services
-from support.forms import (
+from support.forms.journey import (
     CloseForm,
     ConversationForm,
     DecisionForm,
@@ -28,13 +28,7 @@ from support.forms import (
     OnwardUpdateForm,
     SessionForm,
 )
-from support.models import (
-    ClinicalCode,
-    FollowUp,
-    OnwardReferral,
-    Reason,
-    ReferrerMessage,
-)
+from support.models import ClinicalCode, FollowUp, OnwardReferral, Reason, ReferrerMessage
 from support.services import ONWARD_NEXT
 from support.views.common import _actor, _form_page, _missing, _show_errors
 

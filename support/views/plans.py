@@ -15,13 +15,8 @@ from core.roles import Role
 from people import permissions as people_permissions
 from people.models import Person
 from support import pdf, permissions, queries, services
-from support.forms import (
-    PlanForm,
-    SupporterForm,
-)
-from support.models import (
-    Plan,
-)
+from support.forms.plans import PlanForm, SupporterForm
+from support.models import Plan
 from support.plans import CRISIS_TEXTS, WELLBEING_LISTS, WHO, empty_content
 from support.views.common import _actor, _form_page, _missing, _peers, _require, _show_errors
 

@@ -15,12 +15,7 @@ from core.middleware import client_ip
 from core.models import Hub
 from core.roles import Role
 from support import importer, permissions, queries, ratelimit, services
-from support.forms import (
-    FilterForm,
-    ReferralForm,
-    SelfReferralForm,
-    UploadForm,
-)
+from support.forms.referrals import FilterForm, ReferralForm, SelfReferralForm, UploadForm
 from support.ratelimit import RateLimited
 from support.views.common import _actor, _form_page, _require, _show_errors
 

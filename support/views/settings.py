@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError
 from directory.queries import services_for_hub
 from support import permissions, queries, services
-from support.forms import (
+from support.forms.settings import (
     ClinicalCodeForm,
     NewServiceForm,
     OnCallForm,
@@ -25,10 +25,7 @@ from support.forms import (
     ServiceRulesForm,
     SettingsForm,
 )
-from support.models import (
-    ClinicalCode,
-    OnCallPeriod,
-)
+from support.models import ClinicalCode, OnCallPeriod
 from support.views.common import _actor, _form_page, _missing, _peers, _require, _show_errors
 
 
