@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("timebank.urls")),
     path("", include("groups.urls")),
     path("support/", include("support.urls")),
+    path("impact/", include("impact.urls")),
+    path("practice/", include("practice.urls")),
     path("api/", include("people.api_urls")),
     path("api/timebank/", include("timebank.api_urls")),
     path("api/support/", include("support.api_urls")),

@@ -12,6 +12,7 @@ from core.models import Hub
 from practice.frameworks import (
     DELIVERERS,
     DEPTHS,
+    FOUR_CO_TAG_LABELS,
     LADDER,
     PLANNERS,
     PRINCIPLE_CHOICES,
@@ -251,6 +252,10 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def tag_labels(self) -> list[str]:
+        return [FOUR_CO_TAG_LABELS.get(t, t) for t in self.tags]
 
 
 class Stakeholder(models.Model):

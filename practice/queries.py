@@ -38,7 +38,7 @@ from practice.models import (
     Stakeholder,
     Statement,
 )
-from practice.wedge import trend_svg, wedge_svg
+from practice.wedge import percent, trend_svg, wedge_svg
 
 __all__ = ["hub_practice_summary", "wedge_svg"]
 
@@ -184,6 +184,11 @@ class History:
     rounds: list[Round]
     overall: dict[str, list[float | None]]
     svg: str
+
+    @property
+    def rows(self) -> list[tuple[str, list[str]]]:
+        """(principle name, [score as a percentage per round]) for the table beside the chart."""
+        return [(p.name, [percent(v) for v in self.overall[p.key]]) for p in PRINCIPLES]
 
 
 def history(hub: Hub) -> History:

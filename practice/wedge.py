@@ -48,7 +48,7 @@ def wedge_svg(values: Sequence[float | None], *, title: str) -> str:
     desc = "; ".join(f"{p.name}: {percent(v)}" for p, v in zip(PRINCIPLES, values, strict=True))
     uid = "w" + _uid(title, values)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 300" width="400" height="300" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 300" width="100%" '
         f'role="img" aria-labelledby="{uid}-t {uid}-d" class="practice-wedge">',
         f'<title id="{uid}-t">{escape(title)}</title>',
         f'<desc id="{uid}-d">{escape(desc)}</desc>',
@@ -98,8 +98,8 @@ def trend_svg(rounds: Sequence[str], series: Mapping[str, Sequence[float | None]
         lines.append(f"{name}: " + ", ".join(percent(v) for v in values))
     uid = "t" + _uid(title, rounds)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" aria-labelledby="{uid}-t {uid}-d" class="practice-trend">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'role="img" aria-labelledby="{uid}-t {uid}-d" class="practice-trend">',
         f'<title id="{uid}-t">{escape(title)}</title>',
         f'<desc id="{uid}-d">{escape("; ".join(lines))}</desc>',
     ]

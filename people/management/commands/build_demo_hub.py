@@ -18,6 +18,7 @@ from groups import demo as groups_demo
 from people import services
 from people.models import ConsentEvent, ConsentPurpose, Person, ProfileEntry
 from people.validators import nhs_check_digit
+from practice import demo as practice_demo
 from support import demo as support_demo
 from timebank import demo as timebank_demo
 
@@ -254,6 +255,8 @@ class Command(BaseCommand):
         self.step(
             f"  {courses['runs']} course runs, {courses['enrolments']} enrolments, {courses['groups']} groups"
         )
+        self.step("Adding reflection rounds, an action plan and the case-study catalogue")
+        practice_demo.build(hub=hub, seed=seed)
 
     def lists(self, rng: random.Random) -> dict[str, list[str]]:
         return {
