@@ -21,6 +21,7 @@ import datetime as dt
 import gc
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -161,7 +162,7 @@ def _header_ok(name: str, header: list[str], table: Table, c: _Collector) -> boo
     for h in unknown[:20]:
         c.add(name, "1", h[:60], f"not a field of the HSDS {table.name} table")
         ok = False
-    for h in sorted({h for h in header if header.count(h) > 1})[:20]:
+    for h in sorted(h for h, n in Counter(header).items() if n > 1)[:20]:
         c.add(name, "1", h[:60], "the column appears more than once in the header")
         ok = False
     for required in table.required:

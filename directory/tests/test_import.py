@@ -438,3 +438,21 @@ def test_a_target_deleted_during_a_bulk_load_rejects_the_import(cast, package, m
     with pytest.raises(DomainError, match="changed while the package was being imported"):
         import_hsds(actor=system_actor(cast.hub), path=package, progress=delete_org)
     assert not Service.objects.exists() and schema_facts() == schema
+
+
+def test_fifty_megabytes_of_text_junk_is_rejected_quickly(cast, package):
+    """Junk that is valid UTF-8: a header of a million columns, then lines of noise."""
+    import random
+    import time
+
+    rng = random.Random(4)
+    with (package / "services.csv").open("w", encoding="utf-8") as handle:
+        handle.write(",".join(f"c{i}" for i in range(1_000_000)) + "\n")
+        line = "".join(rng.choice("abc,;\"' \t") for _ in range(1000)) + "\n"
+        for _ in range(45_000):
+            handle.write(line)
+    started = time.monotonic()
+    problems = rejected(cast, package).problems
+    assert time.monotonic() - started < 20
+    assert {p.file for p in problems} == {"services.csv"} and len(problems) == 23  # 20 named, 3 missing
+    assert all("not a field" in p.reason or "the header has no" in p.reason for p in problems)
