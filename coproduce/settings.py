@@ -49,7 +49,11 @@ INSTALLED_APPS = [
     "support",
     "groups",
     "practice",
+    "impact",
 ]
+
+# Outcome questionnaires support offers at baseline and follow-ups (support/instruments.py).
+SUPPORT_INSTRUMENT_PROVIDERS = ["impact.provider.instruments"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

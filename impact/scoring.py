@@ -95,12 +95,12 @@ def _score_rule(definition: Definition, rule: ScoreRule, cleaned: dict[str, Any]
         return Score(rule.key, value, rule.band_for(value), len(pairs), needed)
 
     by_key = {item.key: item for item in definition.items}
-    values = []
+    values: list[float] = []
     for key in rule.items:
-        value = cleaned.get(key)
-        if value is None:
+        answer: float | None = cleaned.get(key)
+        if answer is None:
             continue
-        values.append(reversed_value(definition, value) if by_key[key].reverse else value)
+        values.append(reversed_value(definition, answer) if by_key[key].reverse else answer)
     if len(values) < rule.min_answered:
         return Score(rule.key, None, "", len(values), rule.min_answered)
     if rule.method == "item":

@@ -84,7 +84,8 @@ def calculate(outcomes: list[Outcome], *, inputs: float, rate: float = GREEN_BOO
 def _with(outcome: Outcome, assumption: Assumption, value: float) -> Outcome:
     if assumption == "duration":
         return replace(outcome, duration=max(1, int(value)))
-    return replace(outcome, **{assumption: value})
+    changes: dict[str, float] = {assumption: value}
+    return replace(outcome, **changes)  # type: ignore[arg-type]
 
 
 def _bisect(f: Callable[[float], float], lo: float, hi: float) -> float | None:
