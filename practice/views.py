@@ -44,6 +44,11 @@ def _manager(request):
     return actor
 
 
+def _data(request):
+    """The posted data for a POST (even an empty one, so the form is checked), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _show_errors(form, error: DomainError) -> None:
     """The service's message at the top of the form, and each field's message beside the field."""
     for field, errors in error.field_errors.items():
@@ -77,7 +82,7 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 def round_add(request):
     actor = _manager(request)
-    form = forms.RoundForm(request.POST or None)
+    form = forms.RoundForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             round_ = services.open_round(actor=actor, **form.cleaned_data)
@@ -148,7 +153,7 @@ def _answer_page(request, round_, form, *, heading: str, action: str):
 def answer(request, round_id):
     actor = _actor(request)
     round_ = permissions.get_round_for(actor, round_id, action="answer")
-    form = forms.AnswerForm(request.POST or None, round_=round_)
+    form = forms.AnswerForm(_data(request), round_=round_)
     if request.method == "POST" and form.is_valid():
         try:
             services.submit_named(actor=actor, round_=round_, ratings=form.ratings())
@@ -165,7 +170,7 @@ def answer(request, round_id):
 def paper(request, round_id):
     actor = _actor(request)
     round_ = permissions.get_round_for(actor, round_id, action="paper")
-    form = forms.PaperForm(request.POST or None, round_=round_)
+    form = forms.PaperForm(_data(request), round_=round_)
     if request.method == "POST" and form.is_valid():
         try:
             services.enter_paper(
@@ -187,7 +192,7 @@ def paper(request, round_id):
 @require_http_methods(["GET", "POST"])
 def code_entry(request):
     """Anyone with a code, signed in or not."""
-    form = forms.CodeForm(request.POST or None)
+    form = forms.CodeForm(_data(request))
     if request.method == "POST" and form.is_valid():
         if services.round_for_code(form.cleaned_data["code"]) is not None:
             return redirect("practice:anonymous", code=form.cleaned_data["code"].strip())
@@ -203,7 +208,7 @@ def anonymous(request, code):
     round_, _ = found
     if not round_.is_open:
         return render(request, "practice/closed.html", {"round": round_}, status=410)
-    form = forms.AnswerForm(request.POST or None, round_=round_)
+    form = forms.AnswerForm(_data(request), round_=round_)
     if request.method == "POST" and form.is_valid():
         try:
             services.submit_anonymous(code=code, ratings=form.ratings())
@@ -261,7 +266,7 @@ def report_pdf(request, round_id):
 def statements(request):
     actor = _manager(request)
     services.ensure_statements(hub=actor.hub)
-    form = forms.StatementForm(request.POST or None)
+    form = forms.StatementForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.add_statement(
@@ -282,7 +287,7 @@ def statement_edit(request, statement_id):
     actor = _manager(request)
     statement = get_object_or_404(Statement, pk=statement_id, hub=actor.hub)
     initial = {"principle": statement.principle, "text": statement.text, "active": statement.active}
-    form = forms.StatementForm(request.POST or None, initial=initial)
+    form = forms.StatementForm(_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_statement(actor=actor, statement=statement, **form.cleaned_data)
@@ -317,7 +322,7 @@ def depth(request):
     if not permissions.can_view_reports(actor):
         raise PermissionDenied("Only the team and report viewers see this page.")
     can_manage = permissions.can_manage_practice(actor)
-    form = forms.DepthForm(request.POST or None)
+    form = forms.DepthForm(_data(request))
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied("Only coordinators record a verdict.")
@@ -361,7 +366,7 @@ def plans(request):
     if not permissions.can_view_reports(actor):
         raise PermissionDenied("Only the team and report viewers see action plans.")
     can_manage = permissions.can_manage_practice(actor)
-    form = forms.PlanForm(request.POST or None, hub=actor.hub)
+    form = forms.PlanForm(_data(request), hub=actor.hub)
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied("Only coordinators start action plans.")
@@ -439,7 +444,7 @@ def action_status(request, action_id):
 @require_http_methods(["GET", "POST"])
 def portfolio(request):
     actor = _manager(request)
-    form = forms.ActivityForm(request.POST or None)
+    form = forms.ActivityForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.add_activity(actor=actor, **form.cleaned_data)
@@ -455,7 +460,7 @@ def portfolio(request):
 @require_http_methods(["GET", "POST"])
 def stakeholders(request):
     actor = _manager(request)
-    form = forms.StakeholderForm(request.POST or None)
+    form = forms.StakeholderForm(_data(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
