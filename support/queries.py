@@ -42,6 +42,7 @@ from support.models import (
     FollowUp,
     OnCallPeriod,
     OnwardReferral,
+    PathwayStep,
     Plan,
     PlanSupporter,
     PlanVersion,
@@ -327,6 +328,32 @@ def referral_detail(referral_id: int) -> Referral:
     )
 
 
+def referral_page(actor: Actor, referral_id: int) -> dict[str, Any]:
+    """What a referral's page shows this actor, by the names its templates use: the referral, its
+    onward referrals and reasons; for support staff also eligibility, possible duplicates, sessions,
+    conversations and plans. The forms on the page are the view's to build."""
+    referral = referral_detail(referral_id)
+    staff = permissions.is_support_staff(actor)
+    page: dict[str, Any] = {
+        "referral": referral,
+        "staff": staff,
+        "onward": onward_referrals_for(referral),
+        "reasons": [Reason(r).label for r in referral.reasons if r in Reason.values],
+    }
+    if not staff:
+        return page
+    results = check_eligibility(referral)
+    return page | {
+        "results": results,
+        "summary": eligibility_summary(results),
+        "matching": possible_duplicates(referral) if referral.person is None else None,
+        "sessions": sessions_for(actor, referral),
+        "sessions_used": sessions_used(referral),
+        "conversations": referral.conversations.order_by("-held_on", "-id"),
+        "plans": plans_for(referral.person) if referral.person else [],
+    }
+
+
 def _coded_events() -> QuerySet[CodedEvent]:
     return CodedEvent.objects.select_related("code").order_by("at", "id")
 
@@ -500,6 +527,16 @@ def workers_for_step(hub: Hub, role: str) -> QuerySet[Person]:
     return Person.objects.filter(hub=hub, role_grants__role=role).distinct().order_by("full_name", "id")
 
 
+def hand_over_choices(referral: Referral, *, hub: Hub) -> tuple[QuerySet[PathwayStep], QuerySet[Person]]:
+    """Where a referral may be handed over: its current step or a later one, to the hub's support staff
+    by name."""
+    steps = referral.service.steps.filter(
+        position__gte=referral.current_step.position if referral.current_step else 0
+    )
+    workers = Person.objects.filter(hub=hub, role_grants__role__in=permissions.SUPPORT_STAFF).distinct()
+    return steps, workers.order_by("full_name")
+
+
 # ---- sessions and conversations -----------------------------------------------------------------
 
 
@@ -546,6 +583,10 @@ def plans_for(person: Person) -> list[Plan]:
         versions = list(plan.versions.all())
         plan.latest = versions[0] if versions else None  # type: ignore[attr-defined]
     return plans
+
+
+def plan_of_kind(person: Person, kind: str) -> Plan | None:
+    return Plan.objects.filter(person=person, kind=kind).first()
 
 
 def latest_version(plan: Plan) -> PlanVersion | None:
@@ -642,6 +683,11 @@ def onward_referrals_for(referral: Referral) -> list[OnwardView]:
     )
     services = _directory_services(referral.hub, (o.directory_service_id for o in onwards))
     return [OnwardView(onward=o, service=services.get(o.directory_service_id)) for o in onwards]
+
+
+def onward_service_name(referral: Referral, onward: OnwardReferral) -> str:
+    """The name of the directory service an onward referral is to, as the referral's page shows it."""
+    return next((v.service_name for v in onward_referrals_for(referral) if v.onward.pk == onward.pk), "")
 
 
 def onward_not_completed(hub: Hub) -> list[OnwardView]:

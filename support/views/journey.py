@@ -28,7 +28,7 @@ from support.forms.journey import (
     OnwardUpdateForm,
     SessionForm,
 )
-from support.models import ClinicalCode, FollowUp, OnwardReferral, Reason, ReferrerMessage
+from support.models import ClinicalCode, FollowUp, OnwardReferral, ReferrerMessage
 from support.services import ONWARD_NEXT
 from support.views.common import _actor, _form_page, _missing, _show_errors
 
@@ -47,26 +47,17 @@ def referral_detail(request, referral_id):
     found = permissions.get_referral_for(actor, referral_id, action="status")
     if not permissions.can_view_referral(actor, found):
         return render(request, "support/referral_status.html", {"referral": found})
-    referral = queries.referral_detail(found.pk)
-    staff = permissions.is_support_staff(actor)
-    context = {
-        "referral": referral,
-        "staff": staff,
-        "onward": queries.onward_referrals_for(referral),
-        "reasons": [Reason(r).label for r in referral.reasons if r in Reason.values],
-    }
-    if not staff:
+    context = queries.referral_page(actor, found.pk)
+    if not context["staff"]:
         return render(request, "support/referral_member.html", context)
-    results = queries.check_eligibility(referral)
-    first = referral.service.steps.all()[0] if referral.service.steps.all() else None
-    context |= {
-        "results": results,
-        "summary": queries.eligibility_summary(results),
-        "matching": queries.possible_duplicates(referral) if referral.person is None else None,
-        "sessions": queries.sessions_for(actor, referral),
-        "sessions_used": queries.sessions_used(referral),
-        "conversations": referral.conversations.order_by("-held_on", "-id"),
-        "plans": queries.plans_for(referral.person) if referral.person else [],
+    return render(request, "support/referral.html", context | _triage_forms(actor, context["referral"]))
+
+
+def _triage_forms(actor, referral):
+    """The decision, exclusions and next-action forms on a staff member's referral page."""
+    steps = referral.service.steps.all()
+    first = steps[0] if steps else None
+    return {
         "decision_form": DecisionForm(
             workers=queries.workers_for_step(actor.hub, first.role) if first else Person.objects.none(),
             codes=_codes(actor.hub),
@@ -79,7 +70,6 @@ def referral_detail(request, referral_id):
             initial={"next_action": referral.next_action, "next_action_on": referral.next_action_on}
         ),
     }
-    return render(request, "support/referral.html", context)
 
 
 @login_required
@@ -150,7 +140,7 @@ def referral_decide(request, referral_id):
 
 
 def _referral_form_view(
-    request, referral_id, *, form_class, build, call, title, button, success, action="work"
+    request, referral_id, *, form_class, build, call, title, button, success, intro="", action="work"
 ):
     """The pattern most journey pages share: a referral, a form, one service call."""
     actor = _actor(request)
@@ -165,7 +155,13 @@ def _referral_form_view(
             messages.success(request, success)
             return redirect("support:referral", referral.pk)
     return _form_page(
-        request, form, title=title, caption=referral.full_name, button=button, back=_referral_url(referral)
+        request,
+        form,
+        title=title,
+        caption=referral.full_name,
+        intro=intro,
+        button=button,
+        back=_referral_url(referral),
     )
 
 
@@ -192,37 +188,30 @@ def session_new(request, referral_id):
 @require_http_methods(["GET", "POST"])
 def hand_over(request, referral_id):
     def build(actor, referral):
-        steps = referral.service.steps.filter(
-            position__gte=referral.current_step.position if referral.current_step else 0
-        )
-        workers = Person.objects.filter(
-            hub=actor.hub, role_grants__role__in=permissions.SUPPORT_STAFF
-        ).distinct()
-        return {
-            "steps": steps,
-            "workers": workers.order_by("full_name"),
-            "initial": {"step": referral.current_step_id},
-        }
+        steps, workers = queries.hand_over_choices(referral, hub=actor.hub)
+        return {"steps": steps, "workers": workers, "initial": {"step": referral.current_step_id}}
 
     return _referral_form_view(
         request,
         referral_id,
         form_class=HandOverForm,
         build=build,
-        call=lambda actor, referral, form: (
-            services.hand_over(
-                actor=actor,
-                referral=referral,
-                worker=form.cleaned_data["worker"],
-                note=form.cleaned_data["note"],
-                step=form.cleaned_data["step"],
-            )
-            if form.cleaned_data["worker"]
-            else _missing("worker", "Choose who will support them now.")
-        ),
+        call=_hand_over,
         title="Hand over",
         button="Hand over",
         success="Handed over.",
+    )
+
+
+def _hand_over(actor, referral, form):
+    if not form.cleaned_data["worker"]:
+        _missing("worker", "Choose who will support them now.")
+    services.hand_over(
+        actor=actor,
+        referral=referral,
+        worker=form.cleaned_data["worker"],
+        note=form.cleaned_data["note"],
+        step=form.cleaned_data["step"],
     )
 
 
@@ -250,39 +239,31 @@ def next_action(request, referral_id):
 @require_http_methods(["GET", "POST"])
 def conversation(request, referral_id):
     """The "what matters to you" conversation in the hub's own sections."""
-    actor = _actor(request)
-    referral = permissions.get_referral_for(actor, referral_id, action="work")
+    return _referral_form_view(
+        request,
+        referral_id,
+        form_class=ConversationForm,
+        build=_conversation_form,
+        call=lambda actor, referral, form: services.record_conversation(
+            actor=actor,
+            person=referral.person,
+            held_on=form.cleaned_data["held_on"],
+            answers=form.answers(),
+            referral=referral,
+            add_to_lists=form.add_to_lists(),
+        ),
+        title="What matters to you",
+        intro="Ask what matters to them, in their words. What you add to their lists shows on their record.",
+        button="Save the conversation",
+        success="The conversation has been recorded.",
+    )
+
+
+def _conversation_form(actor, referral):
     if referral.person is None:
         raise Http404("This referral has no person record yet.")
     sections = queries.support_settings(actor.hub).conversation_sections
-    form = ConversationForm(
-        request.POST or None, sections=sections, initial={"held_on": timezone.localdate()}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_conversation(
-                actor=actor,
-                person=referral.person,
-                held_on=form.cleaned_data["held_on"],
-                answers=form.answers(),
-                referral=referral,
-                add_to_lists=form.add_to_lists(),
-            )
-        except DomainError as error:
-            _show_errors(form, error)
-        else:
-            messages.success(request, "The conversation has been recorded.")
-            return redirect("support:referral", referral.pk)
-    intro = "Ask what matters to them, in their words. What you add to their lists shows on their record."
-    return _form_page(
-        request,
-        form,
-        title="What matters to you",
-        caption=referral.full_name,
-        intro=intro,
-        button="Save the conversation",
-        back=_referral_url(referral),
-    )
+    return {"sections": sections, "initial": {"held_on": timezone.localdate()}}
 
 
 @login_required
@@ -310,37 +291,39 @@ def onward_update(request, onward_id):
     onward = get_object_or_404(OnwardReferral.objects.select_related("referral"), pk=onward_id)
     referral = permissions.get_referral_for(actor, onward.referral_id, action="view")
     staff = permissions.can_work_with(actor, referral)
-    if staff:
-        form = OnwardUpdateForm(
-            request.POST or None, next_statuses=sorted(ONWARD_NEXT[OnwardReferral.Status(onward.status)])
-        )
-    else:
-        form = FeedbackForm(
-            request.POST or None, initial={"member_feedback": onward.member_feedback, "helped": onward.helped}
-        )
+    form = _onward_form(request, onward, staff=staff)
     if request.method == "POST" and form.is_valid():
         try:
-            if staff:
-                services.update_onward_referral(
-                    actor=actor, onward=onward, status=form.new_status(), note=form.cleaned_data["note"]
-                )
-            else:
-                services.update_onward_referral(actor=actor, onward=onward, **form.cleaned_data)
+            _update_onward(actor, onward, form, staff=staff)
         except DomainError as error:
             _show_errors(form, error)
         else:
-            messages.success(
-                request,
-                "Thank you, that has been saved." if not staff else "The onward referral has been updated.",
-            )
+            saved = "The onward referral has been updated." if staff else "Thank you, that has been saved."
+            messages.success(request, saved)
             return redirect("support:referral", referral.pk)
-    service = next(
-        (v.service_name for v in queries.onward_referrals_for(referral) if v.onward.pk == onward.pk), ""
-    )
     title = "Update the onward referral" if staff else "Tell us how it went"
+    caption = queries.onward_service_name(referral, onward)
     return _form_page(
-        request, form, title=title, caption=service, button="Save", back=_referral_url(referral)
+        request, form, title=title, caption=caption, button="Save", back=_referral_url(referral)
     )
+
+
+def _onward_form(request, onward, *, staff):
+    """Staff choose the onward referral's next status; the member says how it went."""
+    if staff:
+        next_statuses = sorted(ONWARD_NEXT[OnwardReferral.Status(onward.status)])
+        return OnwardUpdateForm(request.POST or None, next_statuses=next_statuses)
+    initial = {"member_feedback": onward.member_feedback, "helped": onward.helped}
+    return FeedbackForm(request.POST or None, initial=initial)
+
+
+def _update_onward(actor, onward, form, *, staff):
+    if staff:
+        services.update_onward_referral(
+            actor=actor, onward=onward, status=form.new_status(), note=form.cleaned_data["note"]
+        )
+    else:
+        services.update_onward_referral(actor=actor, onward=onward, **form.cleaned_data)
 
 
 @login_required

@@ -52,15 +52,7 @@ def plan_edit(request, person_id, kind):
     if kind not in PLAN_LABELS:
         raise Http404("No such kind of plan.")
     person = _plan_person(actor, person_id)
-    existing = Plan.objects.filter(person=person, kind=kind).first()
-    latest = (
-        queries.latest_version(permissions.get_plan_for(actor, existing.pk, action="edit"))
-        if existing
-        else None
-    )
-    form = PlanForm(
-        request.POST or None, kind=kind, content=latest.content if latest else empty_content(kind)
-    )
+    form = PlanForm(request.POST or None, kind=kind, content=_content_to_edit(actor, person, kind))
     if request.method == "POST" and form.is_valid():
         try:
             version = services.save_plan(
@@ -79,6 +71,18 @@ def plan_edit(request, person_id, kind):
         "own": actor.is_self(person),
     }
     return render(request, "support/plan_form.html", context, status=400 if form.errors else 200)
+
+
+def _content_to_edit(actor, person, kind):
+    """The latest version's content of the person's plan of this kind, once the actor may edit it; or an
+    empty plan."""
+    existing = queries.plan_of_kind(person, kind)
+    latest = (
+        queries.latest_version(permissions.get_plan_for(actor, existing.pk, action="edit"))
+        if existing
+        else None
+    )
+    return latest.content if latest else empty_content(kind)
 
 
 def _step_text(step) -> str:

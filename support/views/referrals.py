@@ -115,6 +115,10 @@ def self_referral(request, hub_slug):
         return render(request, "support/too_many.html", {"hub": hub}, status=429)
     except DomainError as error:
         _show_errors(form, error)
+    return _self_referral_page(request, form, hub)
+
+
+def _self_referral_page(request, form, hub):
     return _form_page(
         request,
         form,
@@ -146,11 +150,7 @@ def upload(request):
                 actor=actor, service=form.cleaned_data["service"], content=form.cleaned_data["file"].read()
             )
         except DomainError as error:
-            problems = getattr(error, "problems", [])
-            if problems:
-                form.add_error("file", error.message)
-            else:
-                _show_errors(form, error)
+            problems = _show_upload_errors(form, error)
         else:
             messages.success(request, f"{len(made)} referral{'s' if len(made) != 1 else ''} added.")
             return redirect("support:triage")
@@ -160,6 +160,16 @@ def upload(request):
         {"form": form, "problems": problems},
         status=400 if form.errors else 200,
     )
+
+
+def _show_upload_errors(form, error: DomainError) -> list:
+    """A file's problems, row by row, go in a table under the file box; any other error beside its field."""
+    problems = getattr(error, "problems", [])
+    if problems:
+        form.add_error("file", error.message)
+    else:
+        _show_errors(form, error)
+    return problems
 
 
 @login_required

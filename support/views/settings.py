@@ -95,10 +95,7 @@ def settings_page(request):
 @require_http_methods(["GET", "POST"])
 def service_edit(request, service_id):
     actor = _actor(request)
-    _require(permissions.can_configure_services(actor))
-    service = queries.get_support_service(service_id, hub=actor.hub)
-    if service is None:
-        raise Http404("No such service in this hub.")
+    service = _service_to_configure(actor, service_id)
     form = ServiceRulesForm(request.POST or None, initial=ServiceRulesForm.initial_for(service))
     if request.method == "POST" and form.is_valid():
         try:
@@ -116,6 +113,17 @@ def service_edit(request, service_id):
         button="Save the rules",
         back=reverse("support:settings"),
     )
+
+
+def _service_to_configure(actor, service_id):
+    _require(permissions.can_configure_services(actor))
+    service = queries.get_support_service(service_id, hub=actor.hub)
+    if service is None:
+        raise Http404("No such service in this hub.")
+    return service
+
+
+PATHWAY_LEGENDS = {"steps": "Pathway steps, in order", "exclusions": "Who it is not for"}
 
 
 def _rows_page(request, form, *, title, caption="", intro="", button, legends):
@@ -155,18 +163,16 @@ def service_new(request):
         else:
             messages.success(request, f"{service.name} has been added.")
             return redirect("support:settings")
-    legends = {"steps": "Pathway steps, in order", "exclusions": "Who it is not for"}
-    return _rows_page(request, form, title="Add a support service", button="Add the service", legends=legends)
+    return _rows_page(
+        request, form, title="Add a support service", button="Add the service", legends=PATHWAY_LEGENDS
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def pathway_edit(request, service_id):
     actor = _actor(request)
-    _require(permissions.can_configure_services(actor))
-    service = queries.get_support_service(service_id, hub=actor.hub)
-    if service is None:
-        raise Http404("No such service in this hub.")
+    service = _service_to_configure(actor, service_id)
     form = PathwayForm(
         request.POST or None,
         steps=service.steps.all(),
@@ -183,16 +189,18 @@ def pathway_edit(request, service_id):
         else:
             messages.success(request, f"The pathway of {service.name} has been saved.")
             return redirect("support:settings")
-    intro = "Steps people have been supported at cannot be removed; rename them or change their limit."
-    legends = {"steps": "Pathway steps, in order", "exclusions": "Who it is not for"}
+    return _pathway_page(request, form, service)
+
+
+def _pathway_page(request, form, service):
     return _rows_page(
         request,
         form,
         title="Pathway and exclusions",
         caption=service.name,
-        intro=intro,
+        intro="Steps people have been supported at cannot be removed; rename them or change their limit.",
         button="Save",
-        legends=legends,
+        legends=PATHWAY_LEGENDS,
     )
 
 
