@@ -45,8 +45,8 @@ def bar_chart(
     group_w = plot_w / max(1, len(categories))
     bar_w = min(48.0, group_w * 0.8 / max(1, len(series)))
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
-        * _heading(chart_id, title, description),
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" ',
+        *_heading(chart_id, title, description),
         _axis(left, top_pad + plot_h, WIDTH - right),
     ]
     for i in range(5):
@@ -97,8 +97,8 @@ def line_chart(
     plot_w, plot_h = WIDTH - left - right, height - top_pad - bottom
     step = plot_w / max(1, len(points) - 1) if len(points) > 1 else 0
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
-        * _heading(chart_id, title, description),
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" ',
+        *_heading(chart_id, title, description),
         _axis(left, top_pad + plot_h, WIDTH - right),
     ]
     coords = []

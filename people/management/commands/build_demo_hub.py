@@ -15,6 +15,7 @@ from core.models import Hub
 from core.roles import Actor, Role
 from directory import demo as directory_demo
 from groups import demo as groups_demo
+from impact import demo as impact_demo
 from people import services
 from people.models import ConsentEvent, ConsentPurpose, Person, ProfileEntry
 from people.validators import nhs_check_digit
@@ -257,6 +258,8 @@ class Command(BaseCommand):
         )
         self.step("Adding reflection rounds, an action plan and the case-study catalogue")
         practice_demo.build(hub=hub, seed=seed)
+        self.step("Adding outcome questionnaires, an SROI model and a cost-avoided calculator")
+        impact_demo.build(hub=hub, seed=seed)
 
     def lists(self, rng: random.Random) -> dict[str, list[str]]:
         return {
