@@ -4,6 +4,9 @@ Each worker thread has its own database connection and calls groups.services.enr
 The run's row is locked (SELECT … FOR UPDATE) before places are counted, so exactly ten get a place,
 forty wait, and the waiting list follows the order in which the enrolments got the lock. SQLite allows
 one writer at a time, so there is no race to find there; the test runs on PostgreSQL only.
+
+Crediting on-call time is tested the same way: several coordinators' presses at once lock the periods
+and credit each one once.
 """
 
 from __future__ import annotations
@@ -95,3 +98,39 @@ def test_places_freed_at_once_go_to_the_first_in_line_and_nobody_twice():
     enrolled = list(Enrolment.objects.filter(status=Enrolment.Status.ENROLLED).order_by("id"))
     assert [e.person_id for e in enrolled] == [p.pk for p in people[PLACES : 2 * PLACES]]
     assert Enrolment.objects.filter(status=Enrolment.Status.WAITING).count() == 10
+
+
+def test_crediting_on_call_time_from_several_pages_at_once_posts_each_period_once():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from groups.models import OnCallCredit
+    from support import services as support_services
+    from timebank import services as timebank_services
+    from timebank.models import Account, Transfer
+
+    cast = build_cast()
+    coordinator = actor_for(cast.coordinator)
+    account = timebank_services.join(actor=coordinator, person=cast.peer)
+    before = Account.objects.get(pk=account.pk).balance
+    now = timezone.now().replace(microsecond=0)
+    for hours_ago in (30, 20, 10):
+        support_services.schedule_on_call(
+            actor=coordinator,
+            peer=cast.peer,
+            starts_at=now - timedelta(hours=hours_ago),
+            ends_at=now - timedelta(hours=hours_ago - 4),
+        )
+    presses = list(range(8))
+
+    errors = run_together(
+        presses,
+        lambda _: services.credit_on_call_time(actor=coordinator, start=now - timedelta(days=7), end=now),
+    )
+
+    assert errors == []
+    assert OnCallCredit.objects.count() == 3
+    assert Transfer.objects.filter(kind=Transfer.Kind.ON_CALL).count() == 3
+    rate = timebank_services.settings_for(cast.hub).on_call_minutes_per_hour
+    assert Account.objects.get(pk=account.pk).balance == before + 3 * 4 * rate
