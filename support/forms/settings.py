@@ -10,7 +10,6 @@ from django import forms
 from core.roles import Role
 from people.models import Person
 from support.forms.common import YES_NO, DateTimeInput, PersonChoiceField, lines, text_area
-from support.models import Plan
 
 
 class OnCallForm(forms.Form):
@@ -109,10 +108,6 @@ class ServiceRulesForm(forms.Form):
             "gp_practices": lines(data.get("gp_practices") or ""),
             "follow_up_months": months,
         }
-
-
-PLAN_KINDS = dict(Plan.Kind.choices)
-STAFF_ROLES_FOR_PAGES = (Role.LINK_WORKER, Role.COORDINATOR)
 
 
 class RowsMixin:
