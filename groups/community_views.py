@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
 from groups import permissions, queries, services
-from groups.forms import ApplyForm, IssueForm, MeetingForm
+from groups.forms import ApplyForm, HoursForm, IssueForm, MeetingForm
 from groups.models import GroupMeeting, VolunteerRole
 from groups.views import _actor, _show_errors
 
@@ -117,6 +117,7 @@ def volunteering(request):
         "record": queries.volunteer_record(actor.person) if actor.person else None,
         "can_nominate": permissions.can_nominate_issue(actor),
         "issue_form": IssueForm(),
+        "hours_form": HoursForm(),
         "apply_form": ApplyForm(),
         "manager": manager,
     }
@@ -178,4 +179,30 @@ def nominate(request):
         messages.error(request, error.message)
     else:
         messages.success(request, "Thank you. Your issue will be on the next development day's agenda.")
+    return redirect("groups:volunteering")
+
+
+@login_required
+@require_POST
+def my_hours(request):
+    """A volunteer or peer worker records time they gave (a coordinator can also record it for them)."""
+    actor = _actor(request)
+    if actor.person is None or not permissions.can_nominate_issue(actor):
+        raise PermissionDenied("Volunteers and peer supporters record their own hours.")
+    form = HoursForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError(
+                "Enter the date (for example, 27/3/2026) and the time given, in minutes, up to 1440."
+            )
+        services.record_volunteer_hours(
+            actor=actor,
+            person=actor.person,
+            worked_on=form.cleaned_data["worked_on"],
+            minutes=form.cleaned_data["minutes"],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Thank you. Your time is recorded.")
     return redirect("groups:volunteering")

@@ -1068,6 +1068,17 @@ def create_volunteer_role(
 
 
 @transaction.atomic
+def set_role_open(*, actor: Actor, role: VolunteerRole, open_: bool) -> VolunteerRole:
+    """Open a role to applications or close it; applications already made stay to be decided."""
+    if not permissions.can_manage_volunteers(actor) or role.hub_id != actor.hub.pk:
+        _refuse()
+    role.open = bool(open_)
+    role.save(update_fields=["open"])
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, obj=role, fields=["open"])
+    return role
+
+
+@transaction.atomic
 def apply_to_volunteer(*, actor: Actor, role: VolunteerRole, why: str = "") -> VolunteerApplication:
     """A person applies for a volunteer role for themself."""
     if not permissions.can_apply_to_volunteer(actor) or role.hub_id != actor.hub.pk or actor.person is None:

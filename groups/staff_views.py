@@ -269,3 +269,14 @@ def build_agenda(request, day_id):
             request, f"{len(issues)} issue{'s' if len(issues) != 1 else ''} added to the agenda."
         )
     return redirect("groups:volunteer-manage")
+
+
+@login_required
+@require_POST
+def role_open(request, role_id):
+    actor = _volunteer_manager(request)
+    role = get_object_or_404(VolunteerRole, pk=role_id, hub=actor.hub)
+    role = services.set_role_open(actor=actor, role=role, open_=request.POST.get("open") == "yes")
+    state = "open to applications" if role.open else "closed to new applications"
+    messages.success(request, f"{role.title} is {state}.")
+    return redirect("groups:volunteer-manage")

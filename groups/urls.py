@@ -52,7 +52,9 @@ urlpatterns = [
     path("volunteering/roles/<int:role_id>/apply/", community_views.apply, name="apply"),
     path("volunteering/applications/<int:application_id>/decide/", community_views.decide, name="decide"),
     path("volunteering/issues/", community_views.nominate, name="nominate"),
+    path("volunteering/hours/", community_views.my_hours, name="my-hours"),
     path("volunteering/manage/", staff_views.volunteer_manage, name="volunteer-manage"),
+    path("volunteering/manage/roles/<int:role_id>/open/", staff_views.role_open, name="role-open"),
     path("volunteering/manage/<slug:what>/", staff_views.volunteer_record, name="volunteer-record"),
     path("volunteering/manage/days/<int:day_id>/agenda/", staff_views.build_agenda, name="build-agenda"),
     # A hub's public prospectus, by the hub's slug (under its own prefix, so no slug can clash).

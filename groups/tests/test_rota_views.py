@@ -314,3 +314,25 @@ def test_the_call_page_is_for_call_takers_and_only_opens_crisis_plans_in_the_hub
     assert client.get("/groups/on-call/call/?plan=nonsense").status_code == 404
     assert client.get("/groups/on-call/call/?plan=99999999999999").status_code == 404
     assert cast.client("outsider").get(f"/groups/on-call/call/?plan={crisis_plan.pk}").status_code == 404
+
+
+def test_the_call_page_takes_the_same_number_of_queries_however_many_plans_and_peers(cast, crisis_plan):
+    client = cast.client("coordinator")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/groups/on-call/call/").status_code == 200
+        return len(ctx.captured_queries)
+
+    _on_call_now(cast)
+    few = count()
+    now = timezone.now()
+    for i in range(5):
+        member = make_person(cast.hub, f"Member{i} Person", Role.MEMBER, login=False)
+        support_services.save_plan(
+            actor=cast.actor("coordinator"), person=member, kind="crisis", content=CRISIS
+        )
+        peer = make_person(cast.hub, f"Peer{i} Person", Role.PEER_SUPPORTER, login=False)
+        on_call(cast, now - timedelta(hours=1), now + timedelta(hours=1), peer=peer)
+    assert len(client.get("/groups/on-call/call/").context["plans"]) == 6
+    assert count() == few

@@ -317,3 +317,49 @@ def test_editing_a_course_refuses_bad_input_and_other_roles(cast, college):
     for name in ("link_worker", "peer", "member"):
         assert cast.client(name).get(url).status_code == 403
     assert cast.client("outsider").get(url).status_code == 404
+
+
+def test_a_coordinator_closes_and_reopens_a_role(cast):
+    role = services.create_volunteer_role(actor=cast.actor("coordinator"), title="Driver")
+    client = cast.client("coordinator")
+    client.post(f"/volunteering/manage/roles/{role.pk}/open/", {"open": "no"})
+    role.refresh_from_db()
+    assert not role.open
+    assert b"Driver" not in cast.client("member").get("/volunteering/").content.split(b"Your volunteering")[0]
+    client.post(f"/volunteering/manage/roles/{role.pk}/open/", {"open": "yes"})
+    role.refresh_from_db()
+    assert role.open
+    assert (
+        cast.client("volunteer")
+        .post(f"/volunteering/manage/roles/{role.pk}/open/", {"open": "no"})
+        .status_code
+        == 403
+    )
+    assert (
+        cast.client("outsider")
+        .post(f"/volunteering/manage/roles/{role.pk}/open/", {"open": "no"})
+        .status_code
+        == 404
+    )
+    role.refresh_from_db()
+    assert role.open
+
+
+def test_a_volunteer_records_their_own_time_and_bad_input_writes_nothing(cast):
+    client = cast.client("volunteer")
+    assert b"Record time you gave" in client.get("/volunteering/").content
+    response = client.post("/volunteering/hours/", {"worked_on": d(-1), "minutes": "45"}, follow=True)
+    assert b"Your time is recorded" in response.content
+    hours = VolunteerHours.objects.get()
+    assert (hours.person, hours.minutes) == (cast.volunteer, 45)
+    future = client.post("/volunteering/hours/", {"worked_on": d(2), "minutes": "45"}, follow=True)
+    assert b"The date cannot be in the future." in future.content
+    for bad in ({"worked_on": d(-1), "minutes": "0"}, {"worked_on": "soon", "minutes": "45"}):
+        response = client.post("/volunteering/hours/", bad, follow=True)
+        assert b"Enter the date (for example, 27/3/2026) and the time given" in response.content
+    assert VolunteerHours.objects.count() == 1
+    assert (
+        cast.client("member").post("/volunteering/hours/", {"worked_on": d(-1), "minutes": "45"}).status_code
+        == 403
+    )
+    assert VolunteerHours.objects.count() == 1
