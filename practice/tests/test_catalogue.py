@@ -29,6 +29,8 @@ def number_forms(value) -> list[str]:
     forms = [text]
     if isinstance(value, int) and value >= 1000:
         forms.append(f"{value:,}")
+    if isinstance(value, float):
+        forms.append(f"{value:.2f}")  # 2.5 is printed as 2.50
     return forms
 
 
