@@ -21,11 +21,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# Debian packages: chromium for the browser tests (Playwright never downloads a browser here) and
-# pango for WeasyPrint's PDFs. A stamp, re-made whenever either is missing, so a machine set up before
-# pango was needed gets it on the next `make test`.
-DEBIAN_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
-var/.debian-packages: $(if $(and $(wildcard /usr/bin/chromium),$(shell PATH="$$PATH:/usr/sbin:/sbin" ldconfig -p 2>/dev/null | grep -q libpangoft2 && echo y)),,FORCE)
+# Debian packages: chromium for the browser tests (Playwright never downloads a browser here), pango
+# for WeasyPrint's PDFs, and poppler-utils (pdftoppm) so the impact browser test can render its PDF. A
+# stamp, re-made whenever one is missing, so a machine set up before one was needed gets it on the next
+# `make test`.
+DEBIAN_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b poppler-utils
+var/.debian-packages: $(if $(and $(wildcard /usr/bin/chromium),$(wildcard /usr/bin/pdftoppm),$(shell PATH="$$PATH:/usr/sbin:/sbin" ldconfig -p 2>/dev/null | grep -q libpangoft2 && echo y)),,FORCE)
 	mkdir -p var
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES)

@@ -79,7 +79,7 @@ class ModelForm(PeriodForm):
 
 
 class StakeholderForm(forms.Form):
-    name = forms.CharField(label="Stakeholder", max_length=200, help_text="For example, members.")
+    name = forms.CharField(label="Stakeholder name", max_length=200, help_text="For example, members.")
     involvement = forms.CharField(
         label="How they were involved", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -107,7 +107,7 @@ class InputForm(forms.Form):
 
 
 class OutcomeForm(forms.Form):
-    stakeholder = forms.ChoiceField(label="Stakeholder")
+    stakeholder = forms.ChoiceField(label="Whose outcome")
     description = forms.CharField(label="Outcome", max_length=200, help_text="What changed, in their words.")
     indicator = forms.CharField(label="Indicator", max_length=300, help_text="How you know it changed.")
     quantity_source = forms.ChoiceField(

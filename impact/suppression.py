@@ -98,3 +98,10 @@ def _gives_away(counts: list[int], rounded_total: int) -> bool:
     lowest = total_lo - sum(hi for _, hi in windows) - 4 * (hidden - 1)
     highest = total_hi - sum(lo for lo, _ in windows) - (hidden - 1)
     return min(4, highest) - max(1, lowest) < 1
+
+
+def money(pounds: float | None, *, hidden: bool) -> str:
+    """Money worked out from a count: "not shown" when that count is hidden."""
+    if hidden:
+        return "not shown"
+    return "—" if pounds is None else f"£{pounds:,.0f}"

@@ -78,3 +78,11 @@ def test_no_hidden_count_can_be_worked_out_from_what_is_shown(counts):
             assert len({combo[i] for combo in possible}) >= 2, (counts, shown_texts)
     if total.hidden:
         assert len({sum(combo) for combo in possible}) >= 2
+
+
+def test_money_from_a_hidden_count_is_not_shown():
+    from impact.suppression import money
+
+    assert money(1234.4, hidden=False) == "£1,234"
+    assert money(1234.4, hidden=True) == "not shown"
+    assert money(None, hidden=False) == "—"

@@ -337,3 +337,30 @@ def test_decimal_shares_are_stored_as_fractions(cast):
         discount_rate=Decimal("0.015"),
     )
     assert model.discount_rate == Decimal("0.015")
+
+
+def test_cost_avoided_in_the_report_hides_money_worked_out_from_a_small_count(cast):
+    coordinator = cast.actor("coordinator")
+    comparison = services.create_comparison(
+        actor=coordinator,
+        name="Crisis network",
+        cohort="Members",
+        people=40,
+        before_period="6 months before",
+        after_period="6 months after",
+        data_source="Hospital audit",
+    )
+    common = {
+        "actor": coordinator,
+        "comparison": comparison,
+        "unit_cost_source": "Own",
+        "unit_cost_year": 2025,
+    }
+    services.set_cost_line(event="bed_days", before=330, after=162, unit_cost_pence=40000, **common)
+    services.set_cost_line(event="admissions", before=3, after=1, unit_cost_pence=150000, **common)
+    team = cast.client("coordinator").get(f"/impact/reports/riverside/{PERIOD}").content.decode()
+    assert "£67,200" in team and "£3,000" in team and "£70,200" in team
+    outside = cast.client("commissioner").get(f"/impact/reports/riverside/{PERIOD}").content.decode()
+    assert "£67,200" in outside  # from counts of 330 and 162
+    assert "£3,000" not in outside and "£70,200" not in outside
+    assert _counts_in_tables(outside) == []
