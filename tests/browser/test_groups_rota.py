@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from core.testing import build_cast
 from groups import services as groups_services
-from groups.models import BackgroundCheck, Group, OnCallAvailability, OnCallCredit, VolunteerRole
+from groups.models import BackgroundCheck, Course, Group, OnCallAvailability, OnCallCredit, VolunteerRole
 from people.models import ConsentPurpose
 from people.services import record_consent
 from support import services as support_services
@@ -230,7 +230,12 @@ def test_a_coordinator_runs_groups_volunteering_and_edits_a_course(new_page, sig
     expect(cora.locator("h1")).to_have_text("Edit the course")
     check_a11y(cora)
     cora.get_by_label("Title").fill("Sleep well, live well")
+    # Who it is for: several may be chosen, so the course can be for members and families, not staff.
+    cora.get_by_label("Staff", exact=True).uncheck()
+    expect(cora.get_by_label("Members", exact=True)).to_be_checked()
     cora.get_by_role("button", name="Save the course").click()
     expect(cora.locator("h1")).to_have_text("Sleep well, live well")
     expect(cora.get_by_role("status")).to_contain_text("The course is saved.")
     check_a11y(cora)
+    course = Course.objects.get()
+    assert (course.for_members, course.for_families, course.for_staff) == (True, True, False)
