@@ -8,10 +8,11 @@ register = template.Library()
 
 def _kind(field) -> str:
     widget = field.field.widget
-    if isinstance(widget, forms.RadioSelect):
-        return "radios"
+    # CheckboxSelectMultiple is a subclass of RadioSelect, so it must be tested first.
     if isinstance(widget, forms.CheckboxSelectMultiple):
         return "checkboxes"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
     if isinstance(widget, forms.Textarea):
         return "textarea"
     if isinstance(widget, forms.Select):
