@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from impact import charts
 from impact import suppression as sup
+from impact.costs import total_avoided
 from impact.queries import CohortChange, ModelView, Report
 
 NOT_SHOWN_SMALL = "Not shown: a count here is below 5."
@@ -348,8 +349,6 @@ def costs_section(report: Report) -> Section:
                     sup.money(line.avoided, hidden=hidden),
                 ]
             )
-        from impact.costs import total_avoided
-
         rows.append(["Total", "", "", "", sup.money(total_avoided(lines), hidden=any_hidden)])
         section.tables.append(
             Table(
@@ -362,25 +361,31 @@ def costs_section(report: Report) -> Section:
     return section
 
 
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
 def practice_section(report: Report) -> Section:
     section = Section(key="co-production", heading="Co-production depth")
     summary = report.practice
     if not summary:
         section.intro = "Not measured yet."
         return section
+    respondents = sup.one(int(summary.get("respondents") or 0), suppress=report.suppressed)
+    caption = (
+        f"Self-reflection round {summary['round']}, closed {summary['closed_on']} "
+        f"(respondents: {respondents}; depth: {summary['depth'] or 'not assessed'}). "
+        "Source: the practice round's answers"
+    )
+    if respondents.hidden:
+        # Scores from fewer than 5 people would be close to one person's answers.
+        section.notes.append(f"{caption}: not shown, because fewer than 5 people answered.")
+        return section
     rows = [
-        [p["name"], f"{p['staff']:.0%}", f"{p['members']:.0%}", f"{p['overall']:.0%}"]
+        [p["name"], _share(p["staff"]), _share(p["members"]), _share(p["overall"])]
         for p in summary["principles"]
     ]
-    respondents = sup.one(int(summary.get("respondents") or 0), suppress=report.suppressed)
-    section.tables.append(
-        Table(
-            f"Self-reflection round {summary['round']}, closed {summary['closed_on']} "
-            f"(respondents: {respondents}; depth: {summary['depth']}). Source: the practice round's answers",
-            ["Principle", "Staff", "Members", "Overall"],
-            rows,
-        )
-    )
+    section.tables.append(Table(caption, ["Principle", "Staff", "Members", "Overall"], rows))
     if report.wedge_svg:
         section.charts.append(report.wedge_svg)
     return section

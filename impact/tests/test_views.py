@@ -364,3 +364,51 @@ def test_cost_avoided_in_the_report_hides_money_worked_out_from_a_small_count(ca
     assert "£67,200" in outside  # from counts of 330 and 162
     assert "£3,000" not in outside and "£70,200" not in outside
     assert _counts_in_tables(outside) == []
+
+
+def test_co_production_depth_says_not_measured_yet_without_a_closed_round(cast):
+    page = cast.client("coordinator").get(f"/impact/reports/riverside/{PERIOD}").content.decode()
+    assert "Co-production depth" in page and "Not measured yet." in page
+
+
+def _fake_practice(respondents: int):
+    principles = [
+        {"key": f"p{i}", "name": f"Principle {i}", "staff": 0.5, "members": None, "overall": 0.4}
+        for i in range(6)
+    ]
+    summary = {
+        "round": "Spring",
+        "closed_on": date(2025, 5, 1),
+        "principles": principles,
+        "depth": "Doing with",
+        "respondents": respondents,
+    }
+    return summary, '<svg xmlns="http://www.w3.org/2000/svg"><title>wedge</title></svg>'
+
+
+def test_co_production_depth_shows_the_practice_round_and_wedge(cast, monkeypatch):
+    from impact import queries
+
+    monkeypatch.setattr(queries, "practice_summary", lambda hub: _fake_practice(12))
+    page = cast.client("commissioner").get(f"/impact/reports/riverside/{PERIOD}").content.decode()
+    assert "Self-reflection round Spring" in page and "<title>wedge</title>" in page
+    assert "Principle 5" in page and "—" in page  # a principle with no members' answers
+
+
+def test_co_production_depth_from_fewer_than_5_people_is_hidden_outside_the_team(cast, monkeypatch):
+    from impact import queries
+
+    monkeypatch.setattr(queries, "practice_summary", lambda hub: _fake_practice(3))
+    page = cast.client("commissioner").get(f"/impact/reports/riverside/{PERIOD}").content.decode()
+    assert "fewer than 5 people answered" in page and "Principle 1" not in page
+    team = cast.client("coordinator").get(f"/impact/reports/riverside/{PERIOD}").content.decode()
+    assert "Principle 1" in team
+
+
+def test_practice_summary_uses_the_practice_app_when_installed(cast):
+    from django.apps import apps
+
+    from impact import queries
+
+    assert apps.is_installed("practice")
+    assert queries.practice_summary(cast.hub) == (None, "")  # no closed round yet
