@@ -408,19 +408,33 @@ def _bulk_update(table: Table, columns: _Columns, updated: list[int]) -> None:
 
 @dataclass
 class _Deferred:
-    indexes: list[str]  # CREATE INDEX statements
-    keys: list[tuple[str, str, str]]  # (table, constraint name, definition)
+    primary_keys: list[tuple[str, str, str]] = field(default_factory=list)  # (table, name, definition)
+    indexes: list[str] = field(default_factory=list)  # CREATE INDEX statements
+    keys: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, name) -> definition
 
 
 def _directory_tables() -> list[str]:
-    return [m._meta.db_table for m in apps.get_app_config("directory").get_models()]
+    return [m._meta.db_table for m in apps.get_app_config("directory").get_models(include_auto_created=True)]
+
+
+def _drop_key(cursor, deferred: _Deferred, table: str, name: str, definition: str) -> None:
+    qn = connection.ops.quote_name
+    if (table, name) not in deferred.keys:
+        deferred.keys[(table, name)] = definition
+        cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
 
 
 def _drop_indexes_and_keys(models: list) -> _Deferred:
-    """Drop the tables' secondary indexes and their foreign keys to directory tables; return what
-    _restore_indexes_and_keys needs to put them back exactly (same names and definitions)."""
-    deferred = _Deferred([], [])
+    """Drop what makes loading slow and can be rebuilt in one go afterwards; return what
+    _restore_indexes_and_keys needs to put it back exactly (same names and definitions):
+    - each table's secondary indexes;
+    - its foreign keys to directory tables (keys to the hub stay: see the module docstring);
+    - its primary key, when only directory tables point at it (their keys are dropped with it), so the
+      rows go in without growing a unique index one random id at a time. Services and locations keep
+      theirs: other apps' tables point at them."""
+    deferred = _Deferred()
     qn = connection.ops.quote_name
+    ours = _directory_tables()
     with connection.cursor() as cursor:
         # Any checks still pending in this transaction run now: PostgreSQL will not alter a table
         # with pending trigger events.
@@ -442,11 +456,28 @@ def _drop_indexes_and_keys(models: list) -> _Deferred:
                 "SELECT k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
                 "JOIN pg_class r ON r.oid = k.confrelid "
                 "WHERE k.conrelid = %s::regclass AND k.contype = 'f' AND r.relname = ANY(%s) ORDER BY 1",
-                [table, _directory_tables()],
+                [table, ours],
             )
             for name, definition in cursor.fetchall():
-                deferred.keys.append((table, name, definition))
-                cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
+                _drop_key(cursor, deferred, table, name, definition)
+            cursor.execute(
+                "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+                "JOIN pg_class c ON c.oid = k.conrelid "
+                "WHERE k.confrelid = %s::regclass AND k.contype = 'f' ORDER BY 1, 2",
+                [table],
+            )
+            pointing = cursor.fetchall()
+            if all(other in ours for other, _, _ in pointing):
+                for other, name, definition in pointing:
+                    _drop_key(cursor, deferred, other, name, definition)
+                cursor.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = %s::regclass AND contype = 'p'",
+                    [table],
+                )
+                for name, definition in cursor.fetchall():
+                    deferred.primary_keys.append((table, name, definition))
+                    cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
     return deferred
 
 
@@ -454,10 +485,14 @@ def _restore_indexes_and_keys(deferred: _Deferred) -> None:
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # Primary keys first (a foreign key needs the unique index it points at). Building one also
+        # checks the ids are unique, as the import's checks already made sure.
+        for table, name, definition in deferred.primary_keys:
+            cursor.execute(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
         for statement in deferred.indexes:
             cursor.execute(statement)
         # Re-adding a key checks every row against the table it points at in one query; if a row
         # points nowhere (someone deleted its target meanwhile) this raises and the import rolls back.
-        for table, name, definition in deferred.keys:
+        for (table, name), definition in deferred.keys.items():
             cursor.execute(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
