@@ -40,6 +40,10 @@ KEYWORD_ALIASES = {
     "young person": "young people",
     "volunteers": "volunteering",
     "social prescription": "social prescribing",
+    "nhs trusts": "NHS trusts",
+    "nhs": "NHS trusts",
+    "black and minority ethnic communities": "black and minority ethnic (BME) communities",
+    "bme": "black and minority ethnic (BME) communities",
 }
 REQUIRED = ("slug", "title", "source", "summary", "why")
 
