@@ -163,7 +163,9 @@ def _change_tables(
     for moment, n, mean in change.by_moment:
         label = "Baseline" if moment == "baseline" else f"{moment.rsplit('_', 1)[1]} months"
         small = hide and sup.is_small(n)
-        n_text = str(sup.one(n, suppress=hide))
+        # With a hidden count in the breakdown above, an exact n here (people at baseline, or at a
+        # follow-up) would undo the rounding of its total, so n is not shown at all.
+        n_text = str(sup.one(n, suppress=hide)) if exact or not hide else "not shown"
         mean_text = "not shown" if small or mean is None else f"{mean:.2f}"
         moment_rows.append([label, n_text, mean_text])
         points.append((label, None if small else mean, mean_text))
