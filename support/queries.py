@@ -34,7 +34,7 @@ from directory.queries import services_for_hub
 from people.models import ConsentEvent, ConsentPurpose, Person
 from people.queries import SMALL_NUMBER, suppress
 from people.validators import normalise_nhs_number, normalise_postcode, postcode_district
-from support import permissions
+from support import instruments, permissions
 from support.models import (
     Assignment,
     CodedEvent,
@@ -351,7 +351,37 @@ def referral_page(actor: Actor, referral_id: int) -> dict[str, Any]:
         "sessions_used": sessions_used(referral),
         "conversations": referral.conversations.order_by("-held_on", "-id"),
         "plans": plans_for(referral.person) if referral.person else [],
+        "questionnaires": questionnaires_for(referral),
     }
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    moment: str  # "At the start", "At 4 months"
+    name: str
+    url: str
+
+
+def questionnaires_for(referral: Referral) -> list[Questionnaire]:
+    """The outcome questionnaires to fill in with this person at the start of their support and at each
+    follow-up, from whichever app provides them (support/instruments.py); none before a referral is
+    accepted and linked to a person, or when no provider is installed."""
+    if referral.person_id is None or referral.status not in (
+        Referral.Status.ACCEPTED,
+        Referral.Status.CLOSED,
+    ):
+        return []
+    moments = [("At the start", instruments.baseline())] + [
+        (f"At {f.months} months", instruments.follow_up(f.months)) for f in referral.follow_ups.all()
+    ]
+    out = []
+    for label, moment in moments:
+        for instrument in instruments.instruments_for(hub=referral.hub, moment=moment):
+            url = instrument.url
+            if url:
+                url += ("&" if "?" in url else "?") + f"person={referral.person_id}"
+            out.append(Questionnaire(moment=label, name=instrument.name, url=url))
+    return out
 
 
 def _coded_events() -> QuerySet[CodedEvent]:

@@ -307,3 +307,34 @@ def test_providers_named_in_settings_supply_instruments_without_duplicates(cast,
     ]
     found = instruments.instruments_for(hub=cast.hub, moment=instruments.follow_up(4))
     assert [i.code for i in found] == ["swemwbs", "follow_up_4"]
+
+
+def url_provider(*, hub, moment):
+    return [instruments.Instrument(code="ons4", name="Personal wellbeing", url=f"/q/ons4/?moment={moment}")]
+
+
+def test_a_referral_offers_questionnaires_for_its_start_and_each_follow_up(cast, settings, accepted):
+    settings.SUPPORT_INSTRUMENT_PROVIDERS = ["support.tests.test_followups.url_provider"]
+
+    found = queries.questionnaires_for(accepted)
+
+    months = sorted(accepted.follow_ups.values_list("months", flat=True))
+    assert months, "the Live Well pathway schedules follow-ups"
+    assert [q.moment for q in found] == ["At the start"] + [f"At {m} months" for m in months]
+    assert found[0].url == f"/q/ons4/?moment=baseline&person={cast.member.pk}"
+    assert found[1].url == f"/q/ons4/?moment=follow_up_{months[0]}&person={cast.member.pk}"
+
+
+def test_no_questionnaires_before_a_referral_is_accepted(cast, settings, make_referral):
+    settings.SUPPORT_INSTRUMENT_PROVIDERS = ["support.tests.test_followups.url_provider"]
+
+    assert queries.questionnaires_for(make_referral()) == []
+
+
+def test_the_referral_page_links_to_impacts_questionnaires_for_the_person(cast, accepted):
+    response = cast.client("link_worker").get(f"/support/referrals/{accepted.pk}/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="questionnaires"' in page
+    assert f"moment=baseline&amp;person={cast.member.pk}" in page
