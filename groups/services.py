@@ -819,19 +819,11 @@ def _service_for(actor: Actor, service_id: Any):
     return service
 
 
-@transaction.atomic
-def create_group(
-    *,
-    actor: Actor,
-    name: str,
-    kind: str,
-    description: str = "",
-    meets: str = "",
-    lead: Person | None = None,
-    service_id: Any = None,
-) -> Group:
-    if not permissions.can_manage_groups(actor):
-        _refuse()
+def _clean_group(
+    *, actor: Actor, name: str, kind: str, description: str, meets: str, lead: Person | None, service_id: Any
+) -> tuple[str, str, str, Any]:
+    """A group's details checked together, every problem reported at once; the cleaned name,
+    description, meeting times and directory service."""
     errors: dict[str, list[str]] = {}
     try:
         name = _text(name, field="name", label="the group's name", maximum=200)
@@ -851,6 +843,31 @@ def create_group(
         errors.update(error.field_errors)
     if errors:
         raise DomainError("Check the group's details.", errors)
+    return name, description, meets, service
+
+
+@transaction.atomic
+def create_group(
+    *,
+    actor: Actor,
+    name: str,
+    kind: str,
+    description: str = "",
+    meets: str = "",
+    lead: Person | None = None,
+    service_id: Any = None,
+) -> Group:
+    if not permissions.can_manage_groups(actor):
+        _refuse()
+    name, description, meets, service = _clean_group(
+        actor=actor,
+        name=name,
+        kind=kind,
+        description=description,
+        meets=meets,
+        lead=lead,
+        service_id=service_id,
+    )
     if Group.objects.filter(hub=actor.hub, name__iexact=name).exists():
         raise Conflict("There is already a group with that name.", {"name": ["Choose another name."]})
     group = Group.objects.create(
@@ -879,25 +896,15 @@ def update_group(
     members and meetings for the record but takes no one new (join_group)."""
     if not permissions.can_manage_groups(actor) or group.hub_id != actor.hub.pk:
         _refuse()
-    errors: dict[str, list[str]] = {}
-    try:
-        name = _text(name, field="name", label="the group's name", maximum=200)
-    except DomainError as error:
-        errors.update(error.field_errors)
-    if kind not in Group.Kind.values:
-        errors["kind"] = ["Choose what kind of group it is."]
-    description = _text(
-        description, field="description", label="the description", maximum=2000, required=False
+    name, description, meets, service = _clean_group(
+        actor=actor,
+        name=name,
+        kind=kind,
+        description=description,
+        meets=meets,
+        lead=lead,
+        service_id=service_id,
     )
-    meets = _text(meets, field="meets", label="when it meets", maximum=200, required=False)
-    if lead is not None and lead.hub_id != actor.hub.pk:
-        errors["lead"] = ["Choose someone in this hub."]
-    try:
-        service = _service_for(actor, service_id)
-    except DomainError as error:
-        errors.update(error.field_errors)
-    if errors:
-        raise DomainError("Check the group's details.", errors)
     group = Group.objects.select_for_update().get(pk=group.pk)
     if Group.objects.filter(hub=actor.hub, name__iexact=name).exclude(pk=group.pk).exists():
         raise Conflict("There is already a group with that name.", {"name": ["Choose another name."]})
