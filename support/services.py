@@ -713,6 +713,23 @@ def submit_self_referral(
     return referral
 
 
+def _link(actor: Actor, referral: Referral, person: Person, *, matched_by: str, summary: str) -> None:
+    """Link a locked referral to a person record, carry its consent answer over, and audit it."""
+    referral.person = person
+    referral.matched_by = matched_by
+    referral.updated_at = timezone.now()
+    referral.save(update_fields=["person", "matched_by", "updated_at"])
+    _record_referral_consent(actor, referral)
+    audit.record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        person=person,
+        obj=referral,
+        summary=summary,
+        fields=["person"],
+    )
+
+
 @transaction.atomic
 def link_person(*, actor: Actor, referral: Referral, person: Person) -> Referral:
     """Link a referral to an existing person record (a possible duplicate staff have checked)."""
@@ -724,18 +741,12 @@ def link_person(*, actor: Actor, referral: Referral, person: Person) -> Referral
         and referral.person_id != person.pk
     ):
         raise Conflict("This referral is already under way; its person cannot change.")
-    referral.person = _same_hub_person(actor, person)
-    referral.matched_by = "chosen by staff"
-    referral.updated_at = timezone.now()
-    referral.save(update_fields=["person", "matched_by", "updated_at"])
-    _record_referral_consent(actor, referral)
-    audit.record(
-        actor=actor,
-        action=AuditEvent.Action.UPDATE,
-        person=person,
-        obj=referral,
+    _link(
+        actor,
+        referral,
+        _same_hub_person(actor, person),
+        matched_by="chosen by staff",
         summary="Linked a referral to this record",
-        fields=["person"],
     )
     return referral
 
@@ -760,19 +771,7 @@ def create_person_from_referral(*, actor: Actor, referral: Referral) -> Person:
             "phone": referral.phone,
         },
     )
-    referral.person = person
-    referral.matched_by = "new record"
-    referral.updated_at = timezone.now()
-    referral.save(update_fields=["person", "matched_by", "updated_at"])
-    _record_referral_consent(actor, referral)
-    audit.record(
-        actor=actor,
-        action=AuditEvent.Action.UPDATE,
-        person=person,
-        obj=referral,
-        summary="Linked a referral to a new record",
-        fields=["person"],
-    )
+    _link(actor, referral, person, matched_by="new record", summary="Linked a referral to a new record")
     return person
 
 
