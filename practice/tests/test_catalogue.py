@@ -68,6 +68,12 @@ def test_cases_have_plain_text_and_known_principles_and_depths():
         assert case["ideas"], f"{case['slug']} suggests no ideas for an action plan"
 
 
+def test_every_see_also_link_points_at_a_case_in_the_catalogue():
+    assert unresolved_links(CASES) == []
+    for case in CASES:
+        assert case["slug"] not in case["see_also"], f"{case['slug']} links to itself"
+
+
 def test_keywords_are_merged_to_one_spelling():
     assert normalise_keyword("Timebank") == "time banking"
     assert normalise_keyword("  Time   banks ") == "time banking"
@@ -161,7 +167,10 @@ def test_search_filters_by_words_keyword_principle_and_depth():
 
 @pytest.mark.django_db
 def test_recommended_cases_are_strongest_in_the_weakest_principles():
-    weakest = [PrincipleScore("networks", "Networks", 0.1, 0.2), PrincipleScore("mutuality", "Mutuality", 0.2, 0.3)]
+    weakest = [
+        PrincipleScore("networks", "Networks", 0.1, 0.2),
+        PrincipleScore("mutuality", "Mutuality", 0.2, 0.3),
+    ]
 
     def strength(case):
         return case.principles.get("networks", 0) + case.principles.get("mutuality", 0)

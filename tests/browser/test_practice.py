@@ -38,6 +38,10 @@ MEMBERS = {
 }
 
 
+def fits_the_screen(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
 def answer_all(page, round_: Round, by_principle: dict[str, str]) -> None:
     for item in round_.items.all():
         page.locator(f'input[name="item_{item.pk}"][value="{by_principle[item.principle]}"]').check()
@@ -154,3 +158,85 @@ def test_a_round_is_answered_compared_and_turned_into_a_co_led_action(new_page, 
     expect(cora.locator("h1")).to_have_text(title)
     check_a11y(cora)
     expect(cora.locator("main")).to_contain_text("Ideas for an action plan")
+
+
+def test_the_other_practice_pages_pass_axe_and_work_on_a_phone(new_page, sign_in, visit, check_a11y):
+    """Statements, depth with the grid and ladder, the Four Co's matrix, the stakeholder map, the
+    catalogue and a case page, and the trend chart once two rounds have closed."""
+    from practice.tests.conftest import answered_round
+
+    cast = build_cast()
+    load(CatalogueCase)
+    answered_round(cast, title="Spring")
+    answered_round(cast, title="Autumn")
+    cora = new_page()
+    cora.set_viewport_size({"width": 375, "height": 740})
+    sign_in(cora, cast.coordinator)
+
+    visit(cora, "/practice/")
+    trend = cora.get_by_role("img", name="Overall score per principle, round by round")
+    expect(trend).to_be_visible()
+    expect(
+        cora.locator("table", has_text="Overall score per principle in each closed round")
+    ).to_contain_text("Autumn")
+
+    assert fits_the_screen(cora), f"{cora.url} is wider than a phone"
+
+    visit(cora, "/practice/statements/")
+    assert fits_the_screen(cora), f"{cora.url} is wider than a phone"
+    cora.get_by_label("Principle").select_option(label="Catalysts")
+    cora.get_by_label("Statement", exact=True).fill("We help members start their own groups.")
+    cora.get_by_role("button", name="Add the statement").click()
+    expect(cora.get_by_role("status")).to_contain_text("The statement is added.")
+    check_a11y(cora)
+
+    visit(cora, "/practice/depth/")
+    assert fits_the_screen(cora), f"{cora.url} is wider than a phone"
+    cora.get_by_label("Service or team").fill("Live Well team")
+    for question, answer in (
+        ("Do we recognise and value", "Yes"),
+        ("Do members have real ways", "Yes"),
+        ("Do members share decisions", "No"),
+        ("Do members take part in delivering", "Yes"),
+        ("Does the whole team work", "No"),
+        ("Do we help community strengths", "Yes"),
+    ):
+        cora.get_by_role("group", name=re.compile(question)).get_by_label(answer, exact=True).check()
+    cora.get_by_role("group", name="Who plans the service?").get_by_label("Planned together").check()
+    cora.get_by_role("group", name="Who delivers the service?").get_by_label("Professionals deliver").check()
+    cora.get_by_role("button", name="Record the verdict").click()
+    expect(cora.get_by_role("status")).to_contain_text("Verdict recorded: intermediate.")
+    check_a11y(cora)
+
+    visit(cora, "/practice/portfolio/")
+    assert fits_the_screen(cora), f"{cora.url} is wider than a phone"
+    cora.get_by_label("Activity or idea").fill("Members on interview panels")
+    cora.get_by_label("Co-design", exact=True).check()
+    cora.get_by_role("group", name="Impact").get_by_label("4 - very high").check()
+    cora.get_by_role("group", name="Effort").get_by_label("1 - very low").check()
+    cora.get_by_role("button", name="Add the activity").click()
+    expect(cora.locator(".nhsuk-card", has_text="Quick win")).to_contain_text("Members on interview panels")
+    check_a11y(cora)
+
+    visit(cora, "/practice/stakeholders/")
+    assert fits_the_screen(cora), f"{cora.url} is wider than a phone"
+    cora.get_by_label("Person or organisation").fill("GP practice managers")
+    cora.get_by_role("group", name=re.compile("power")).get_by_label("Yes").check()
+    cora.get_by_role("group", name=re.compile("influence")).get_by_label("Yes").check()
+    cora.get_by_role("button", name="Add to the map").click()
+    expect(cora.locator(".nhsuk-card", has_text="Partners and champions")).to_contain_text(
+        "GP practice managers"
+    )
+    check_a11y(cora)
+
+    visit(cora, "/practice/catalogue/")
+    assert fits_the_screen(cora), f"{cora.url} is wider than a phone"
+    cora.get_by_label("Keyword").select_option("time banking")
+    cora.get_by_role("button", name="Show cases").click()
+    expect(cora.get_by_role("status")).to_contain_text("found")
+    check_a11y(cora)
+    cora.get_by_role("link", name="Time for Families").click()
+    expect(cora.locator("h1")).to_have_text("Time for Families")
+    expect(cora.locator("main")).to_contain_text("002_9071cd5666d628a5.txt, line 1060")
+    check_a11y(cora)
+    assert fits_the_screen(cora), f"{cora.url} is wider than a phone"
