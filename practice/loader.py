@@ -113,6 +113,7 @@ def load(model, directory: Path = CATALOGUE_DIR) -> tuple[int, int, int]:
     Returns (added, updated, removed)."""
     cases = read_cases(directory)
     existing = {c.slug: c for c in model.objects.all()}
+    known = {f.name for f in model._meta.get_fields()}
     added = updated = 0
     for case in cases:
         fields = {
@@ -131,6 +132,8 @@ def load(model, directory: Path = CATALOGUE_DIR) -> tuple[int, int, int]:
             "ideas": case.get("ideas") or [],
             "search_text": _search_text(case),
         }
+        # A data migration passes the model as it was then; leave out fields added since.
+        fields = {k: v for k, v in fields.items() if k in known}
         row = existing.pop(case["slug"], None)
         if row is None:
             model.objects.create(slug=case["slug"], **fields)
