@@ -289,3 +289,142 @@ def test_the_catalogue_and_statement_pages_query_counts_are_constant(cast):
         services.add_statement(actor=cast.actor("coordinator"), principle="assets", text=f"Extra {n}")
     assert _count(cora, "/practice/statements/") == statements
     assert _count(cora, "/practice/catalogue/") == catalogue
+
+
+def test_an_open_rounds_report_shows_answers_so_far_without_suggestions(cast):
+    round_ = answered_round(cast, close=False)
+    page = cast.client("link_worker").get(f"/practice/rounds/{round_.pk}/report/").content.decode()
+    assert "still open" in page and "Suggestions appear when the round closes" in page
+    assert "Make an action plan" not in page  # only coordinators plan
+
+
+def test_the_report_pdf_falls_back_to_the_page_without_pango(cast, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_weasyprint(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    round_ = answered_round(cast)
+    monkeypatch.setattr(builtins, "__import__", no_weasyprint)
+    response = cast.client("coordinator").get(f"/practice/rounds/{round_.pk}/report.pdf", follow=True)
+    assert response.redirect_chain[-1][0] == f"/practice/rounds/{round_.pk}/report/"
+    assert "PDFs are not available on this server yet" in response.content.decode()
+
+
+def test_the_pdf_report_html_carries_the_wedges_and_their_text(cast):
+    from django.template.loader import render_to_string
+
+    from practice.views import _report_context
+
+    html = render_to_string("practice/report_pdf.html", _report_context(answered_round(cast)))
+    assert html.count("<svg") == 3 and "<desc" in html
+    assert "Assets: staff 100%, members 50%" in html
+    assert "<script" not in html and "http" not in html.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_a_sixth_priority_is_refused_on_the_page(cast):
+    cora_actor = cast.actor("coordinator")
+    plan = services.create_plan(actor=cora_actor, title="Plan")
+    for n in range(5):
+        services.add_priority(actor=cora_actor, plan=plan, title=f"P{n}")
+    cora = cast.client("coordinator")
+    page = cora.get(f"/practice/plans/{plan.pk}/").content.decode()
+    assert "Add a priority" not in page  # the form is gone at five
+    page = cora.post(f"/practice/plans/{plan.pk}/", {"add_priority": "1", "title": "P6"}).content.decode()
+    assert "at most 5 priorities" in page
+    assert plan.priorities.count() == 5
+
+
+def test_a_plan_with_fewer_than_three_priorities_says_so(cast):
+    plan = services.create_plan(actor=cast.actor("coordinator"), title="Plan")
+    page = cast.client("coordinator").get(f"/practice/plans/{plan.pk}/").content.decode()
+    assert "three to five priorities. This one has 0" in page
+
+
+def test_an_action_for_a_priority_of_another_plan_is_not_found(cast):
+    cora_actor = cast.actor("coordinator")
+    plan = services.create_plan(actor=cora_actor, title="Plan")
+    other = services.add_priority(
+        actor=cora_actor, plan=services.create_plan(actor=cora_actor, title="B"), title="X"
+    )
+    data = {
+        "add_action": "1",
+        "priority": other.pk,
+        "text": "A",
+        "principle": "assets",
+        "staff_lead": cast.link_worker.pk,
+        "member_lead": cast.member.pk,
+        "due_on": "2027-01-01",
+        "review_on": "2027-01-01",
+    }
+    assert cast.client("coordinator").post(f"/practice/plans/{plan.pk}/", data).status_code == 404
+
+
+def test_the_depth_form_lists_every_unanswered_question(cast):
+    page = cast.client("coordinator").post("/practice/depth/", {"about": "Team"}).content.decode()
+    assert "There is a problem" in page
+    assert page.count("This field is required") >= 8  # six questions, who plans, who delivers
+
+
+def test_a_statement_must_have_text(cast):
+    services.ensure_statements(hub=cast.hub)
+    statement = Statement.objects.filter(hub=cast.hub).first()
+    page = cast.client("coordinator").post(
+        f"/practice/statements/{statement.pk}/", {"principle": "assets", "text": "", "active": "on"}
+    )
+    assert page.status_code == 200 and "There is a problem" in page.content.decode()
+    statement.refresh_from_db()
+    assert statement.text
+
+
+def test_the_paper_form_needs_to_know_who_filled_it_in(cast):
+    round_ = services.open_round(actor=cast.actor("coordinator"), title="Spring", about="Team")
+    data = {f"item_{k}": str(v) for k, v in ratings(round_, STAFF_A).items()}
+    page = cast.client("link_worker").post(f"/practice/rounds/{round_.pk}/paper/", data).content.decode()
+    assert "Who filled in the paper form" in page and "There is a problem" in page
+    assert not Response.objects.exists()
+
+
+def test_invalid_ratings_on_the_page_are_shown_beside_the_statement(cast, client):
+    round_ = services.open_round(actor=cast.actor("coordinator"), title="Spring", about="Team")
+    item = round_.items.first()
+    page = client.post(f"/practice/answer/{round_.member_code}/", {f"item_{item.pk}": "7"}).content.decode()
+    assert "There is a problem" in page
+    assert not Response.objects.exists()
+
+
+def test_the_catalogue_filters_by_principle_and_depth_on_the_page(cast):
+    mo = cast.client("member")
+    page = mo.get("/practice/catalogue/", {"depth": "descriptive"}).content.decode()
+    assert "Retain Regain" in page and "Service User Network" not in page
+    page = mo.get(
+        "/practice/catalogue/", {"principle": "catalysts", "depth": "transformative"}
+    ).content.decode()
+    assert "KeyRing" in page and "Retain Regain" not in page
+    # An unknown filter value is ignored rather than failing.
+    assert mo.get("/practice/catalogue/", {"depth": "bottomless"}).status_code == 200
+
+
+def test_the_case_page_marks_judgements_and_links_keywords(cast):
+    page = cast.client("member").get("/practice/catalogue/keyring/").content.decode()
+    assert "our judgement from the source text" in page
+    assert "/practice/catalogue/?keyword=time%20banking" not in page
+    assert "/practice/catalogue/?keyword=navigation" in page
+    page = cast.client("member").get("/practice/catalogue/comas-recovery-coaching/").content.decode()
+    assert "Transformative</strong>." in page  # the seed's own verdict carries no "our judgement"
+
+
+def test_signed_out_people_are_sent_to_sign_in_except_for_anonymous_answers(cast, client):
+    for url in ("/practice/", "/practice/catalogue/", "/practice/plans/", "/practice/depth/"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/sign-in/" in response.url
+    assert client.get("/practice/answer/").status_code == 200
+
+
+def test_staff_must_pass_two_factor_first(cast):
+    response = cast.client("coordinator", verified=False).get("/practice/")
+    assert response.status_code == 302 and "two-factor" in response.url
