@@ -487,3 +487,79 @@ def test_due_dates_can_be_in_any_order_but_are_stored_as_given(cast):
     _, priority = plan_with_priority(cast)
     action = add(cast, priority, review_on=DUE + timedelta(days=30))
     assert action.review_on > action.due_on
+
+
+# ---- other hubs ----
+
+
+def test_nothing_of_another_hub_can_be_touched(cast):
+    otto = cast.actor("outsider")  # a coordinator, but of Northgate
+    round_ = open_round(cast)
+    services.ensure_statements(hub=cast.hub)
+    statement = Statement.objects.filter(hub=cast.hub).first()
+    with pytest.raises(PermissionDenied):
+        services.update_statement(actor=otto, statement=statement, principle="assets", text="x", active=True)
+    with pytest.raises(PermissionDenied):
+        services.invite(actor=otto, round_=round_, person=cast.other_member)
+    with pytest.raises(PermissionDenied):
+        services.close_round(actor=otto, round_=round_)
+    with pytest.raises(PermissionDenied):
+        services.create_plan(actor=otto, title="Mine now", round_=round_)
+    with pytest.raises(PermissionDenied):
+        services.record_depth(
+            actor=otto, about="x", answers=ALL_YES, plans="together", delivers="together", round_=round_
+        )
+    plan, priority = plan_with_priority(cast)
+    with pytest.raises(PermissionDenied):
+        services.add_priority(actor=otto, plan=plan, title="x")
+    with pytest.raises(PermissionDenied):
+        services.add_action(
+            actor=otto,
+            priority=priority,
+            text="x",
+            principle="assets",
+            staff_lead=cast.outsider,
+            member_lead=cast.other_member,
+            due_on=DUE,
+            review_on=REVIEW,
+        )
+
+
+def test_a_paper_form_must_say_which_side_answered(cast):
+    round_ = open_round(cast)
+    with pytest.raises(DomainError) as error:
+        services.enter_paper(
+            actor=cast.actor("link_worker"),
+            round_=round_,
+            perspective="visitor",
+            ratings=ratings(round_, MEMBER_C),
+        )
+    assert "perspective" in error.value.field_errors
+    assert not Response.objects.exists()
+
+
+def test_each_hub_gets_its_own_default_statements_once(cast):
+    assert services.ensure_statements(hub=cast.hub) == len(DEFAULT_STATEMENTS)
+    assert services.ensure_statements(hub=cast.hub) == 0
+    assert services.ensure_statements(hub=cast.other_hub) == len(DEFAULT_STATEMENTS)
+    assert Statement.objects.filter(hub=cast.other_hub).count() == len(DEFAULT_STATEMENTS)
+
+
+def test_a_new_statement_goes_to_the_end_and_is_audited(cast):
+    statement = services.add_statement(
+        actor=cast.actor("coordinator"), principle="catalysts", text="Last one"
+    )
+    assert statement.position == max(
+        Statement.objects.filter(hub=cast.hub).values_list("position", flat=True)
+    )
+    assert AuditEvent.objects.filter(object_type="practice.statement", action="create").count() == 1
+
+
+def test_every_write_leaves_an_audit_row_naming_what_changed(cast):
+    round_ = answered_round(cast)
+    plan = services.create_plan(actor=cast.actor("coordinator"), title="Plan", round_=round_)
+    types = set(AuditEvent.objects.values_list("object_type", flat=True))
+    assert {"practice.round", "practice.invitation", "practice.actionplan"} <= types
+    closed = AuditEvent.objects.get(summary="Closed a round")
+    assert closed.fields == ["status"] and closed.object_id == str(round_.pk)
+    assert plan.round == round_
