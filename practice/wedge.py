@@ -44,11 +44,11 @@ def wedge_svg(values: Sequence[float | None], *, title: str) -> str:
     """Six segments, one per principle in order, each filled by its score; white where nothing happens."""
     if len(values) != len(PRINCIPLES):
         raise ValueError(f"A wedge needs {len(PRINCIPLES)} values, got {len(values)}.")
-    cx, cy, r = 200.0, 150.0, 100.0
+    cx, cy, r = 220.0, 150.0, 100.0
     desc = "; ".join(f"{p.name}: {percent(v)}" for p, v in zip(PRINCIPLES, values, strict=True))
     uid = "w" + _uid(title, values)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 300" width="100%" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 440 300" width="100%" '
         f'role="img" aria-labelledby="{uid}-t {uid}-d" class="practice-wedge">',
         f'<title id="{uid}-t">{escape(title)}</title>',
         f'<desc id="{uid}-d">{escape(desc)}</desc>',
@@ -64,16 +64,17 @@ def wedge_svg(values: Sequence[float | None], *, title: str) -> str:
         )
         middle = start + 30
         tx, ty = _point(cx, cy, r * 0.62, middle)
-        ink = "#ffffff" if value is not None and value > 0.5 else INK
         label = "–" if value is None else f"{round(value * 100)}"
+        # The score sits on a white disc so it reads at any depth of colour (WCAG contrast).
         parts.append(
-            f'<text x="{tx:.1f}" y="{ty + 4:.1f}" text-anchor="middle" font-size="13" '
-            f'font-family="Arial, sans-serif" fill="{ink}">{label}</text>'
+            f'<circle cx="{tx:.1f}" cy="{ty:.1f}" r="16" fill="#ffffff" stroke="{INK}" stroke-width="1"/>'
+            f'<text x="{tx:.1f}" y="{ty + 5:.1f}" text-anchor="middle" font-size="14" '
+            f'font-family="Arial, sans-serif" fill="{INK}">{label}</text>'
         )
         lx, ly = _point(cx, cy, r + 12, middle)
         anchor = "start" if i < 3 else "end"
         parts.append(
-            f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="{anchor}" font-size="13" '
+            f'<text x="{lx:.1f}" y="{ly + 5:.1f}" text-anchor="{anchor}" font-size="15" '
             f'font-family="Arial, sans-serif" fill="{INK}">{escape(principle.name)}</text>'
         )
     parts.append("</svg>")
