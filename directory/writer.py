@@ -241,6 +241,9 @@ class _Columns:
     values: list[Sequence[str]]
     n_updatable: int
     nullable: set[str]
+    # Columns the import filled in itself (a service's last_modified the package left out): they
+    # change a row only together with something the package did say.
+    stamped: set[str] = field(default_factory=set)
 
 
 NULLABLE_KINDS = ("number", "uuid", "date", "time", "datetime")
@@ -248,15 +251,17 @@ NULLABLE_KINDS = ("number", "uuid", "date", "time", "datetime")
 
 def _columns(table: Table, records: Records, texts: list[str] | None, *, hub, now) -> _Columns:
     n = len(records.ids)
+    stamped: set[str] = set()
     names: list[str] = ["id"]
     values: list[Sequence[str]] = [records.ids]
     for name in table.fields:
         if name == "id":
             continue
         col = records.col(name)
-        if table.name == "service" and name == "last_modified":
+        if table.name == "service" and name == "last_modified" and (not col or "" in col):
             stamp = now.isoformat()
             col = [v or stamp for v in col] if col else [stamp] * n
+            stamped.add(name)
         names.append(table.attname(name))
         values.append(col if col is not None else [""] * n)
     if texts is not None:
@@ -271,7 +276,7 @@ def _columns(table: Table, records: Records, texts: list[str] | None, *, hub, no
         names.append(attname)
         values.append([_text(default)] * n)
     nullable = {a for a in names if model_fields[a].null}
-    return _Columns(names, values, n_updatable, nullable)
+    return _Columns(names, values, n_updatable, nullable, stamped)
 
 
 def _text(value) -> str:
@@ -344,8 +349,9 @@ def _update_from_copy(table: Table, columns: _Columns, updated: list[int]) -> No
             _rows(columns, updated, upto=columns.n_updatable),
         )
         sets = ", ".join(f"{qn(n)} = s.{qn(n)}" for n in names[1:])
-        before = ", ".join(f"t.{qn(n)}" for n in names[1:])
-        after = ", ".join(f"s.{qn(n)}" for n in names[1:])
+        compared = [n for n in names[1:] if n not in columns.stamped]
+        before = ", ".join(f"t.{qn(n)}" for n in compared)
+        after = ", ".join(f"s.{qn(n)}" for n in compared)
         # Rows that would not change are left alone: re-importing the same package writes nothing.
         cursor.execute(
             f"UPDATE {target} AS t SET {sets} FROM {temp} AS s "  # noqa: S608 - names from the model
@@ -395,12 +401,17 @@ def _bulk_create(table: Table, columns: _Columns, new: list[int] | None, progres
 
 
 def _bulk_update(table: Table, columns: _Columns, updated: list[int]) -> None:
+    """Rows already in the directory, where anything the package says differs (as on PostgreSQL)."""
     if not updated:
         return
     names = columns.names[1 : columns.n_updatable]
+    compared = [n for n in names if n not in columns.stamped]
+    manager = table.model._default_manager
     for start in range(0, len(updated), 500):
         objs = _instances(table, columns, updated[start : start + 500], upto=columns.n_updatable)
-        table.model._default_manager.bulk_update(objs, names)
+        current = manager.in_bulk([o.pk for o in objs])
+        changed = [o for o in objs if any(getattr(o, n) != getattr(current[o.pk], n) for n in compared)]
+        manager.bulk_update(changed, names)
 
 
 # ---- bulk loading an empty table ---------------------------------------------------------------

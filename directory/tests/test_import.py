@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -456,3 +457,19 @@ def test_fifty_megabytes_of_text_junk_is_rejected_quickly(cast, package):
     assert time.monotonic() - started < 20
     assert {p.file for p in problems} == {"services.csv"} and len(problems) == 23  # 20 named, 3 missing
     assert all("not a field" in p.reason or "the header has no" in p.reason for p in problems)
+
+
+def test_a_service_without_last_modified_keeps_it_until_something_changes(cast, tmp_path):
+    path = tmp_path / "services.json"
+    org = {"id": "7f1c7a8e-0000-4000-8000-00000000000a", "name": "Ramblers", "description": "Walks"}
+    service = {"id": "7f1c7a8e-0000-4000-8000-000000000001", "name": "Walks", "status": "active"}
+    path.write_text(json.dumps({**service, "organization": org}))
+    actor = system_actor(cast.hub)
+    import_hsds(actor=actor, path=path)
+    stamp = Service.objects.get().last_modified
+    Service.objects.update(last_modified=stamp - dt.timedelta(days=3))
+    import_hsds(actor=actor, path=path)
+    assert Service.objects.get().last_modified == stamp - dt.timedelta(days=3)
+    path.write_text(json.dumps({**service, "organization": org, "description": "Longer walks"}))
+    import_hsds(actor=actor, path=path)
+    assert Service.objects.get().last_modified > stamp - dt.timedelta(days=1)
