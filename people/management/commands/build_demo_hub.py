@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.models import Hub
@@ -145,8 +146,11 @@ class Command(BaseCommand):
         if exists and not if_new:
             raise CommandError("The demo hub already exists. Use a new database.")
         if not exists:
-            with transaction.atomic():
-                self.build(seed=seed, members=members)
+            # Building the demo sends the emails real work would (places on courses, letters to
+            # referrers); they go nowhere instead of filling the terminal.
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                with transaction.atomic():
+                    self.build(seed=seed, members=members)
         self.print_logins(seed)
 
     def build(self, *, seed: int, members: int) -> None:
