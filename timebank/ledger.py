@@ -21,10 +21,9 @@ from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
-from typing import ParamSpec, TypeVar
+from typing import NamedTuple, ParamSpec, TypeVar
 
-from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db import IntegrityError, NotSupportedError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from core import audit
@@ -96,7 +95,67 @@ def _merge(legs: Iterable[Leg]) -> dict[int, int]:
     return {pk: m for pk, m in totals.items() if m != 0}
 
 
-def _check_limits(account: Account, change: int) -> str | None:
+class _Locked(NamedTuple):
+    """What posting needs of a locked account: a plain row, not a model (a model costs more to build)."""
+
+    pk: int
+    hub_id: int
+    name: str
+    balance: int
+    lowest_balance: int | None
+    highest_balance: int | None
+    is_active: bool
+
+
+@functools.cache
+def _sql(vendor: str, legs: int) -> tuple[str, str, str, str]:
+    """The lock, the transfer insert, the entries insert and the balance update for `legs` accounts.
+
+    Raw SQL, built once per database and number of legs: the ORM spent more CPU building these four
+    statements than PostgreSQL spent running them (docs/benchmarks.md, "Time bank").
+    """
+    q = connection.ops.quote_name
+    account, entry, transfer = (q(m._meta.db_table) for m in (Account, Entry, Transfer))
+    ids = ", ".join(["%s"] * legs)
+    if not connection.features.has_select_for_update:
+        lock = ""  # SQLite: the first write takes the whole database, so there is nothing to lock by row.
+    elif connection.features.has_select_for_no_key_update:
+        lock = " FOR NO KEY UPDATE"
+    else:
+        raise NotSupportedError("The ledger needs SELECT ... FOR NO KEY UPDATE on this database.")
+    select = (
+        f"SELECT {q('id')}, {q('hub_id')}, {q('name')}, {q('balance')}, {q('lowest_balance')}, "  # noqa: S608 - names and placeholders only
+        f"{q('highest_balance')}, {q('is_active')} FROM {account} WHERE {q('id')} IN ({ids}) "
+        f"ORDER BY {q('id')} ASC{lock}"
+    )
+    fields = Transfer._meta.concrete_fields
+    insert_transfer = (
+        f"INSERT INTO {transfer} ({', '.join(q(str(f.column)) for f in fields)}) "  # noqa: S608 - names and placeholders only
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    insert_entries = (
+        f"INSERT INTO {entry} ({q('transfer_id')}, {q('account_id')}, {q('minutes')}) "  # noqa: S608 - names and placeholders only
+        f"VALUES {', '.join(['(%s, %s, %s)'] * legs)}"
+    )
+    update = (
+        f"UPDATE {account} SET {q('balance')} = {q('balance')} + CASE {q('id')}"  # noqa: S608 - names and placeholders only
+        f"{' WHEN %s THEN %s' * legs} END WHERE {q('id')} IN ({ids})"
+    )
+    return select, insert_transfer, insert_entries, update
+
+
+def _insert_transfer(cursor, sql: str, transfer: Transfer) -> None:
+    """INSERT the transfer as Model.save(force_insert=True) would (no signals are connected to it),
+    converting each value for this database (UUIDs, dates), then mark the instance saved."""
+    cursor.execute(
+        sql,
+        [f.get_db_prep_save(f.pre_save(transfer, True), connection) for f in Transfer._meta.concrete_fields],
+    )
+    transfer._state.adding = False
+    transfer._state.db = connection.alias
+
+
+def _check_limits(account: _Locked, change: int) -> str | None:
     new = account.balance + change
     # Only a movement in the breaking direction is refused: an account already beyond its limit
     # (after an override) may always move back towards it.
@@ -157,10 +216,11 @@ def post(
     # or entry naming the account). Those are taken in column order, not key order, so with FOR UPDATE
     # a commit holding one account's key-share lock and a posting holding the other's row lock
     # deadlocked (found by timebank/tests/test_concurrency.py).
-    locked = {
-        a.pk: a
-        for a in Account.objects.select_for_update(no_key=True).filter(pk__in=sorted(totals)).order_by("pk")
-    }
+    select, insert_transfer, insert_entries, update = _sql(connection.vendor, len(totals))
+    order = sorted(totals)
+    with connection.cursor() as cursor:
+        cursor.execute(select, order)
+        locked = {row[0]: _Locked(*row) for row in cursor.fetchall()}
     if len(locked) != len(totals) or any(a.hub_id != hub.pk for a in locked.values()):
         raise DomainError("Every account in a transfer must belong to this hub's time bank.")
     inactive = [a.name for a in locked.values() if not a.is_active]
@@ -186,8 +246,11 @@ def post(
     try:
         # Only an idempotency key or a reversal can collide with a concurrent posting (both are unique);
         # only then is a savepoint worth its two round trips, so the caller's transaction survives.
-        with transaction.atomic() if key is not None or reverses is not None else nullcontext():
-            transfer.save(force_insert=True)
+        with (
+            transaction.atomic() if key is not None or reverses is not None else nullcontext(),
+            connection.cursor() as cursor,
+        ):
+            _insert_transfer(cursor, insert_transfer, transfer)
     except IntegrityError:
         if key is not None:
             # A concurrent request with the same key won the race; it posted, we do not.
@@ -197,16 +260,14 @@ def post(
         if reverses is not None:
             raise DomainError("This transfer has already been reversed.") from None
         raise
-    Entry.objects.bulk_create(
-        Entry(transfer=transfer, account_id=pk, minutes=m) for pk, m in sorted(totals.items())
-    )
+    transfer_id = Transfer._meta.pk.get_db_prep_save(transfer.pk, connection)  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(insert_entries, [v for pk in order for v in (transfer_id, pk, totals[pk])])
     if after_write is not None:
         after_write()  # a test hook: a failure here must leave no trace
     # One UPDATE for all the legs: each balance moves by its own amount, under the locks taken above.
-    Account.objects.filter(pk__in=totals).update(
-        balance=F("balance")
-        + Case(*(When(pk=pk, then=Value(m)) for pk, m in totals.items()), output_field=IntegerField())
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(update, [v for pk in order for v in (pk, totals[pk])] + order)
     if problems:
         audit.record(
             actor=actor,
