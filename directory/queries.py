@@ -279,9 +279,11 @@ def _distances(
             location__latitude__range=(min_lat, max_lat),
             location__longitude__range=(min_lon, max_lon),
         )
+        .order_by()  # nearest first is worked out below; sorting here by id would be wasted
         .values_list("service_id", "location__latitude", "location__longitude")
-        .iterator(chunk_size=5000)
     )
+    # A plain fetch, not .iterator(): on PostgreSQL that opens a server-side cursor, which the
+    # planner optimises for the first rows (nested loops), and here every row is wanted.
     best: dict[UUID, float] = {}
     for service_id, slat, slon in rows:
         if slat is None or slon is None:
