@@ -3,7 +3,8 @@
 Every public service in timebank.services that moves time ends here. The rules:
 - amounts are whole minutes, never zero, and the legs of a transfer sum to zero;
 - accounts are locked in primary-key order (no two transfers wait on each other in a cycle), and
-  balances change with F() expressions in the same transaction as the entries; a caller that locks
+  balances change in the database (balance = balance + ...) in the same transaction as the entries,
+  in raw SQL built once (the ORM cost the client more CPU than the database); a caller that locks
   accounts itself must do the same (primary-key order, FOR NO KEY UPDATE), and must not lock them
   through a join (select_related with select_for_update locks the joined rows in join order);
 - limits are enforced at posting; breaking one needs a broker's written reason (audited);
