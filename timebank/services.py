@@ -192,7 +192,16 @@ def approve_member(*, actor: Actor, account: Account) -> Account:
     """A broker lets a new member start exchanging; who approved whom and when is kept."""
     if not permissions.is_broker(actor) or account.hub_id != actor.hub.pk:
         _refuse()
-    account = Account.objects.select_for_update().get(pk=account.pk)
+    # Lock the member and the issuance account together, in primary-key order as ledger.post does, so
+    # approving (which may post a joining grant) never waits on a posting in the opposite order.
+    issuance = system_account(actor.hub, Account.Kind.ISSUANCE)
+    locked = {
+        a.pk: a
+        for a in Account.objects.select_for_update(no_key=True)
+        .filter(pk__in=sorted({account.pk, issuance.pk}))
+        .order_by("pk")
+    }
+    account = locked[account.pk]
     if account.is_approved:
         raise Conflict("This member is already approved.")
     _approve(actor=actor, account=account, rules=settings_for(actor.hub))
