@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "groups",
     "practice",
     "impact",
+    "rights",
 ]
 
 # Outcome questionnaires support offers at baseline and follow-ups (support/instruments.py).

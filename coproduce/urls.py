@@ -10,6 +10,7 @@ urlpatterns = [
     path("support/", include("support.urls")),
     path("impact/", include("impact.urls")),
     path("practice/", include("practice.urls")),
+    path("rights/", include("rights.urls")),
     path("api/", include("people.api_urls")),
     path("api/timebank/", include("timebank.api_urls")),
     path("api/support/", include("support.api_urls")),
