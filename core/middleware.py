@@ -36,7 +36,8 @@ EXEMPT_PREFIXES = ("/accounts/", "/static/", "/health")
 
 
 class StaffTwoFactorMiddleware:
-    """Staff roles reach nothing but sign-in and two-factor pages until they pass a TOTP check."""
+    """Staff roles and peer supporters reach nothing but sign-in and two-factor pages until they pass a
+    TOTP check."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -46,7 +47,7 @@ class StaffTwoFactorMiddleware:
         if (
             settings.COPRODUCE_STAFF_2FA
             and actor is not None
-            and actor.is_staff_role
+            and actor.needs_two_factor
             and not request.user.is_verified()
             and not request.path.startswith(EXEMPT_PREFIXES)
         ):

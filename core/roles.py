@@ -34,6 +34,10 @@ STAFF_ROLES = frozenset(
     {Role.LINK_WORKER, Role.BROKER, Role.COORDINATOR, Role.COMMISSIONER, Role.ADMINISTRATOR}
 )
 
+# Roles that must pass the second factor: staff, and peer supporters, because while on call they can
+# open the crisis plans members share with them (decision 0002).
+TWO_FACTOR_ROLES = STAFF_ROLES | {Role.PEER_SUPPORTER}
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -54,6 +58,10 @@ class Actor:
     @property
     def is_staff_role(self) -> bool:
         return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def needs_two_factor(self) -> bool:
+        return bool(self.roles & TWO_FACTOR_ROLES)
 
     @property
     def label(self) -> str:

@@ -473,6 +473,20 @@ def test_members_do_not_need_two_factor(cast):
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("name", ["peer", "broker", "commissioner", "administrator", "coordinator"])
+def test_peer_supporters_and_every_staff_role_must_pass_two_factor(cast, name):
+    # Peer supporters open members' shared crisis plans while on call, so they need it too.
+    response = cast.client(name, verified=False).get("/me/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/two-factor/")
+
+
+@pytest.mark.parametrize("name", ["member", "volunteer", "referrer"])
+def test_members_volunteers_and_referrers_do_not_need_two_factor(cast, name):
+    assert cast.client(name, verified=False).get("/me/").status_code == 200
+
+
 def test_the_two_factor_page_offers_set_up_when_there_is_no_device(cast):
     response = cast.client("link_worker", verified=False).get("/accounts/two-factor/?next=/people/")
 

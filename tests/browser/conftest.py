@@ -15,7 +15,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect, sync_playwright
 
-from core.roles import STAFF_ROLES
+from core.roles import TWO_FACTOR_ROLES
 from core.testing import PASSWORD
 
 # Playwright's sync API keeps an asyncio event loop running in this thread for as long as the
@@ -160,7 +160,7 @@ def sign_in(check_a11y):
     """
 
     def do_sign_in(page, person) -> None:
-        staff = bool(set(person.role_grants.values_list("role", flat=True)) & STAFF_ROLES)
+        staff = bool(set(person.role_grants.values_list("role", flat=True)) & TWO_FACTOR_ROLES)
         device = None
         if staff:
             device = TOTPDevice.objects.filter(user=person.user, confirmed=True).first()

@@ -13,7 +13,7 @@ from django.test.utils import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.models import Hub
-from core.roles import Actor, Role
+from core.roles import TWO_FACTOR_ROLES, Actor, Role
 from directory import demo as directory_demo
 from groups import demo as groups_demo
 from impact import demo as impact_demo
@@ -283,13 +283,7 @@ class Command(BaseCommand):
 
     def add_devices(self, seed: int) -> None:
         for username, _, role in STAFF:
-            if role in (
-                Role.LINK_WORKER,
-                Role.BROKER,
-                Role.COORDINATOR,
-                Role.COMMISSIONER,
-                Role.ADMINISTRATOR,
-            ):
+            if role in TWO_FACTOR_ROLES:
                 TOTPDevice.objects.create(
                     user=User.objects.get(username=username),
                     name="Demo authenticator",
@@ -304,7 +298,9 @@ class Command(BaseCommand):
     def print_logins(self, seed: int) -> None:
         self.stdout.write("\nDemo hub: Riverside Live Well — http://127.0.0.1:8000")
         self.stdout.write(f"Every demo login has the password: {DEMO_PASSWORD}")
-        self.stdout.write("Staff also need a code: add the key to an authenticator app, or run")
+        self.stdout.write(
+            "Staff and peer supporters also need a code: add the key to an authenticator app, or run"
+        )
         self.stdout.write("  make demo-code USER=<username>\n")
         self.stdout.write(f"  {'username':<13} {'role':<18} two-factor key")
         for username, _, role in STAFF:
