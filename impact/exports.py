@@ -8,9 +8,8 @@ from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from core.spreadsheets import safe_xlsx_cell
 from impact.presenting import Section
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class PdfUnavailable(RuntimeError):
@@ -34,9 +33,9 @@ def pdf(context: dict) -> bytes:
 
 
 def _cell(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet; prefix it so it stays text.
-    # Minus signs on our own numbers come through as text too, which is what the page shows.
-    return "'" + value if value.startswith(FORMULA_START) else value
+    # Minus signs on our own numbers come through as text too (the rows are the page's formatted
+    # text), which is what the page shows.
+    return safe_xlsx_cell(value)
 
 
 def spreadsheet(*, title: str, period: str, sections: list[Section]) -> bytes:

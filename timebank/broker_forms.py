@@ -16,6 +16,7 @@ from django import forms
 from django.utils import timezone
 
 from core.models import Hub
+from core.spreadsheets import FORMULA_STARTS
 from timebank import queries, services
 from timebank.models import Account, Category, TimebankSettings
 
@@ -25,7 +26,6 @@ CSV_MAX_BYTES = 1_000_000
 CSV_MAX_ROWS = 500
 CSV_COLUMNS = ("giver", "receiver", "minutes", "category", "description", "date")
 # A cell starting with one of these is run as a formula when a spreadsheet opens it again.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class DateInput(forms.DateInput):

@@ -6,7 +6,6 @@ live in broker_views.py.
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import audit
 from core.errors import DomainError
 from core.models import AuditEvent
+from core.spreadsheets import safe_writer
 from core.templatetags.nhsuk import hours_minutes
 from timebank import permissions, queries, services
 from timebank.forms import (
@@ -495,20 +495,10 @@ def _statement(request, account: Account, fmt: str, *, own: bool):
     return render(request, "timebank/statement.html", context)
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Spreadsheets run a cell that starts with = + - @ as a formula: make such text plain text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _csv(statement: queries.Statement, filename: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    writer = csv.writer(response)
+    writer = safe_writer(response)
     rows = [
         ["Account", statement.account.name],
         ["From", statement.start.isoformat(), "To", statement.end.isoformat()],
@@ -531,7 +521,7 @@ def _csv(statement: queries.Statement, filename: str) -> HttpResponse:
             ]
         )
     rows.append(["Closing balance (minutes)", statement.closing])
-    writer.writerows([[safe_cell(cell) for cell in row] for row in rows])
+    writer.writerows(rows)
     return response
 
 
