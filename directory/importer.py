@@ -174,7 +174,8 @@ def _header_ok(name: str, header: list[str], table: Table, c: _Collector) -> boo
 
 def _datapackage_files(path: Path, c: _Collector) -> dict[str, str] | None:
     """resource path -> table name from datapackage.json, or None to go by file names."""
-    raw = path.read_bytes()[: 5 * 1024 * 1024]
+    with path.open("rb") as handle:  # never the whole of a huge file: a real one is a few KB
+        raw = handle.read(5 * 1024 * 1024)
     text = raw.decode("utf-8", errors="replace").strip()
     if text and not text.startswith("{") and text.endswith(".json") and "\n" not in text:
         # A git symlink checked out as a file (the official examples do this): go by file names.

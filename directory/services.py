@@ -508,6 +508,22 @@ def load_postcodes(path, *, progress=None, batch_size: int = 5000) -> int:
     Reference data, not a person's record: no audit row. Re-loading replaces the coordinates.
     """
     path = Path(path)
+    try:
+        loaded = _load_postcode_rows(path, progress=progress, batch_size=batch_size)
+    except UnicodeDecodeError as error:
+        raise DomainError(
+            f"{path.name} is not UTF-8 text (byte 0x{error.object[error.start]:02x} cannot be read); "
+            "download the ONS Postcode Directory CSV again."
+        ) from None
+    except csv.Error as error:
+        raise DomainError(f"{path.name} is not a readable CSV ({error}).") from None
+    if progress:
+        progress(loaded)
+    return loaded
+
+
+def _load_postcode_rows(path: Path, *, progress, batch_size: int) -> int:
+    # Streamed a batch at a time, with no size limit: the ONS file is over a gigabyte by design.
     loaded = 0
     districts: dict[str, list[float]] = {}  # district -> [sum of lat, sum of long, count]
     batch: list[Postcode] = []
@@ -548,6 +564,4 @@ def load_postcodes(path, *, progress=None, batch_size: int = 5000) -> int:
                     progress(loaded)
         batch.extend(Postcode(code=d, latitude=a / n, longitude=b / n) for d, (a, b, n) in districts.items())
         flush()
-    if progress:
-        progress(loaded)
     return loaded

@@ -132,6 +132,9 @@ def load_instrument(
         definition = parse(data)
     except DefinitionError as error:
         raise DomainError(str(error)) from error
+    except (TypeError, ValueError, AttributeError, KeyError) as error:
+        # A value of the wrong kind somewhere inside (a list where the scale should be, text for a number).
+        raise DomainError(f"The definition is not in the expected shape ({error}).") from error
     if definition.code in shipped():
         raise Conflict(f"{definition.code} is a shipped instrument; choose another code.")
     row, _ = InstrumentDefinition.objects.update_or_create(

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from core.uploads import UnreadableFile, read_text
 from practice.frameworks import DEPTH_LABELS, PRINCIPLE_KEYS
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
@@ -46,6 +47,8 @@ KEYWORD_ALIASES = {
     "bme": "black and minority ethnic (BME) communities",
 }
 REQUIRED = ("slug", "title", "source", "summary", "why")
+# The largest file is about 60 KB; anything near this is a mistake, not a catalogue.
+MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
 class CatalogueError(Exception):
@@ -65,9 +68,15 @@ def read_cases(directory: Path = CATALOGUE_DIR) -> list[dict[str, Any]]:
     cases: list[dict[str, Any]] = []
     for path in sorted(directory.glob("*.json")):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_text(path, max_bytes=MAX_FILE_BYTES, name=path.name))
+        except UnreadableFile as exc:
+            problems.append(exc.message)
+            continue
         except json.JSONDecodeError as exc:
             problems.append(f"{path.name}: not valid JSON ({exc})")
+            continue
+        if not isinstance(data, list) or not all(isinstance(case, dict) for case in data):
+            problems.append(f"{path.name}: must be a list of cases, each a JSON object")
             continue
         for n, case in enumerate(data, start=1):
             where = f"{path.name} case {n} ({case.get('slug', '?')})"

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from core.errors import DomainError
 from core.roles import Actor
+from core.uploads import UnreadableFile, decode_utf8
 from support import permissions, services
 from support.models import Referral, SupportService
 
@@ -71,11 +72,10 @@ def _decode(content: bytes | str) -> str:
             "The file is too large.", [f"Upload at most {MAX_BYTES // (1024 * 1024)} MB at once."]
         )
     try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRejected(
-            "The file is not a CSV we can read.", ["Save the spreadsheet as “CSV UTF-8” and upload that."]
-        ) from None
+        return decode_utf8(content) if content.strip() else ""
+    except UnreadableFile as error:
+        # The detail says what the file is instead (UTF-16, Latin-1, not text) and how to save it.
+        raise ImportRejected("The file is not a CSV we can read.", [error.message]) from None
 
 
 def parse(content: bytes | str) -> list[Row]:

@@ -146,8 +146,10 @@ def upload(request):
     problems = []
     if request.method == "POST" and form.is_valid():
         try:
+            # Never more than the limit plus one byte: the importer refuses anything longer.
+            content = form.cleaned_data["file"].read(importer.MAX_BYTES + 1)
             made = importer.import_referrals(
-                actor=actor, service=form.cleaned_data["service"], content=form.cleaned_data["file"].read()
+                actor=actor, service=form.cleaned_data["service"], content=content
             )
         except DomainError as error:
             problems = _show_upload_errors(form, error)

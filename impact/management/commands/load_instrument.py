@@ -9,7 +9,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
 from core.models import Hub
+from core.uploads import UnreadableFile, read_text
 from impact import services
+
+# The shipped definitions are a few kilobytes; a megabyte leaves room for a long licensed scale.
+MAX_BYTES = 1024 * 1024
 
 
 class Command(BaseCommand):
@@ -29,9 +33,11 @@ class Command(BaseCommand):
         except Hub.DoesNotExist as error:
             raise CommandError(f"No hub with slug {hub}.") from error
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise CommandError(f"Cannot read {path}: {error}") from error
+            data = json.loads(read_text(path, max_bytes=MAX_BYTES, name=Path(path).name))
+        except UnreadableFile as error:
+            raise CommandError(f"Cannot read {path}: {error.message}") from error
+        except ValueError as error:
+            raise CommandError(f"Cannot read {path}: it is not valid JSON ({error}).") from error
         try:
             row = services.load_instrument(
                 hub=found, data=data, licence_note=licence, loaded_by="load_instrument"
