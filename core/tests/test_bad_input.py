@@ -311,3 +311,99 @@ def test_a_utf8_byte_order_mark_is_accepted_and_dropped(tmp_path):
     path = tmp_path / "excel.csv"
     path.write_bytes("\ufeffname\nZoë\n".encode())
     assert read_text(path, max_bytes=100) == "name\nZoë\n"
+
+
+# ---- exports people open in a spreadsheet: text that would run as a formula stays text -------------
+
+EVIL_NAMES = ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\r=1"]
+
+
+def test_safe_cell_quotes_formula_text_and_leaves_numbers_alone():
+    from core.spreadsheets import safe_cell
+
+    assert [safe_cell(name) for name in EVIL_NAMES] == ["'" + name for name in EVIL_NAMES]
+    assert [safe_cell(v) for v in (-90, 0, 2.5, "Mia", "", None, "a=b")] == [
+        -90,
+        0,
+        2.5,
+        "Mia",
+        "",
+        None,
+        "a=b",
+    ]
+
+
+def test_the_time_bank_statement_csv_keeps_a_members_formula_name_inert(cast):
+    import csv
+    import io
+
+    from timebank import services
+    from timebank.models import Category
+
+    broker = cast.actor("broker")
+    giver = services.join(actor=broker, person=cast.member)
+    receiver = services.join(actor=broker, person=cast.member2)
+    exchange = services.record_exchange(
+        actor=cast.actor("member"),
+        giver=giver,
+        receiver=receiver,
+        minutes=90,
+        category=Category.GARDENING,
+        description="Weeding",
+    )
+    services.confirm_exchange(actor=cast.actor("member2"), exchange=exchange)
+    client = cast.client("member2")
+    for name in EVIL_NAMES[:4]:
+        giver.name = name  # the name statements show, set from the member's name on joining
+        giver.save(update_fields=["name"])
+        body = client.get("/timebank/statement/csv/").content.decode()
+        rows = list(csv.reader(io.StringIO(body)))
+        [line] = [row for row in rows if len(row) > 4 and row[3] == "Weeding"]
+        assert line[4] == "'" + name
+        assert line[5] == "-90"  # a negative number stays a number, unquoted
+        assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    # The other side of the same exchange.
+    receiver.name = EVIL_NAMES[2]
+    receiver.save(update_fields=["name"])
+    rows = list(
+        csv.reader(io.StringIO(cast.client("member").get("/timebank/statement/csv/").content.decode()))
+    )
+    [line] = [row for row in rows if len(row) > 4 and row[3] == "Weeding"]
+    assert line[4] == "'-2+3" and line[5] == "90"
+
+
+def test_the_impact_workbook_stores_formula_text_as_text_and_numbers_as_numbers():
+    import io
+
+    from openpyxl import Workbook, load_workbook
+
+    from core.spreadsheets import safe_xlsx_cell
+    from impact.exports import spreadsheet
+    from impact.presenting import Section, Table
+
+    rows = [[name, "12"] for name in EVIL_NAMES]
+    section = Section(
+        key="a", heading="=Outcomes", intro="@intro", tables=[Table("+caption", ["-h", "People"], rows)]
+    )
+    book = load_workbook(io.BytesIO(spreadsheet(title="=title", period="-2025", sections=[section])))
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert cells and all(c.data_type == "s" for c in cells)
+    texts = {c.value for c in cells}
+    # (An .xlsx file keeps a carriage return as a line break, so "\r=1" comes back as "'\n=1".)
+    assert {"'" + name for name in EVIL_NAMES[:5]} <= texts
+    assert {"'=title", "'-2025", "'=Outcomes", "'@intro", "'+caption", "'-h"} <= texts
+    assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in texts)
+
+    # A cell given a number (as code writing numbers does) keeps it as a number, negative or not;
+    # control characters an .xlsx cannot hold are dropped instead of breaking the export.
+    sheet = Workbook().active
+    sheet.append([safe_xlsx_cell(-90), safe_xlsx_cell(2.5), safe_xlsx_cell("=1+1"), safe_xlsx_cell("Mo\x01")])
+    assert [c.data_type for c in sheet[1]] == ["n", "n", "s", "s"]
+    assert [c.value for c in sheet[1]] == [-90, 2.5, "'=1+1", "Mo"]
+
+
+def test_the_referral_template_has_only_plain_column_names(cast):
+    from core.spreadsheets import FORMULA_STARTS
+
+    body = cast.client("link_worker").get("/support/referrals/upload/template.csv").content.decode()
+    assert body.startswith("full_name,") and not any(c.startswith(FORMULA_STARTS) for c in body.split(","))
