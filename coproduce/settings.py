@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 SUPPORT_INSTRUMENT_PROVIDERS = ["impact.provider.instruments"]
 
 MIDDLEWARE = [
+    # First, so its one log line per request covers every response, redirects and refusals included.
+    "core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,7 +76,7 @@ MIDDLEWARE = [
 
 if not DEBUG:
     # In production WhiteNoise serves the collected static files; runserver does it locally.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "coproduce.urls"
 WSGI_APPLICATION = "coproduce.wsgi.application"
@@ -216,9 +218,26 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# Logs: one line per record with no personal data (core/logging.py). JSON when DEBUG is off, for the
+# log collector; readable text on a laptop. LOG_FORMAT=json|text overrides. Django's own "mail the
+# admins on a 500" handler is not configured (and ADMINS is empty), so a request's form data never
+# leaves the server in an error email.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise RuntimeError("LOG_FORMAT must be json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "core.logging.JSONFormatter"},
+        "text": {"()": "core.logging.TextFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # One line per request; REQUEST_LOG_LEVEL=WARNING turns them off.
+        "coproduce.request": {"level": os.environ.get("REQUEST_LOG_LEVEL", "INFO")},
+        # runserver's own access line quotes the raw path and query string: ours replaces it.
+        "django.server": {"level": "WARNING"},
+    },
 }

@@ -1,3 +1,8 @@
+import logging
+import re
+import time
+import uuid
+
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect
@@ -30,6 +35,47 @@ class HubMiddleware:
                 actors[0] if actors else None
             )
         return self.get_response(request)
+
+
+request_log = logging.getLogger("coproduce.request")
+# A proxy's id is kept only if it looks like one: letters, digits and - _ . :, at most 128 characters.
+# Anything else (a name, a very long header) is replaced, so it cannot carry data into the logs.
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+
+
+class RequestLogMiddleware:
+    """Gives every request an id (the proxy's X-Request-ID if sane, else a new one), returns it in the
+    X-Request-ID header, and logs one line per request with no personal data (core/logging.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.monotonic()
+        offered = request.headers.get("X-Request-ID", "")
+        request.id = offered if SANE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.id
+        match = getattr(request, "resolver_match", None)
+        route = match.view_name if match is not None else None
+        user = getattr(request, "user", None)
+        actor = getattr(request, "actor", None)
+        # The load balancer asks for /health every few seconds: those lines are DEBUG, not INFO.
+        level = logging.DEBUG if route == "core:health" else logging.INFO
+        request_log.log(
+            level,
+            "request",
+            extra={
+                "request_id": request.id,
+                "method": request.method,
+                "route": route or "(no route)",
+                "status": response.status_code,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                "hub_id": actor.hub.pk if actor is not None else None,
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+            },
+        )
+        return response
 
 
 EXEMPT_PREFIXES = ("/accounts/", "/static/", "/health")

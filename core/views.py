@@ -1,15 +1,22 @@
 import base64
+import logging
+import uuid
+from collections.abc import Callable
 from io import BytesIO
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -19,6 +26,8 @@ from core.middleware import HUB_SESSION_KEY
 from core.roles import Role
 from people import permissions, queries
 
+health_log = logging.getLogger("coproduce.health")
+
 
 class SignInView(auth_views.LoginView):
     template_name = "core/sign_in.html"
@@ -26,8 +35,43 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+# The cache is checked only when it is shared (Redis, memcached, the database): a per-process memory
+# cache cannot fail in a way a load balancer should act on.
+LOCAL_CACHES = ("django.core.cache.backends.locmem.", "django.core.cache.backends.dummy.")
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_cache() -> None:
+    key = f"coproduce:health:{uuid.uuid4().hex}"
+    cache.set(key, "ok", timeout=10)
+    if cache.get(key) != "ok":
+        raise RuntimeError("the cache did not return what was stored")
+    cache.delete(key)
+
+
+@never_cache
 def health(request):
-    return HttpResponse("ok", content_type="text/plain")
+    """For the load balancer: 200 if the database (and a shared cache) answer, else 503 naming which
+    failed. No sign-in, no personal data; never cached."""
+    checks: dict[str, Callable[[], None]] = {"database": _check_database}
+    if not settings.CACHES.get("default", {}).get("BACKEND", "").startswith(LOCAL_CACHES):
+        checks["cache"] = _check_cache
+    results = {}
+    for name, check in checks.items():
+        try:
+            check()
+        except Exception:  # noqa: BLE001 - any failure means "take this server out of service"
+            health_log.warning("health check failed: %s", name, exc_info=True)
+            results[name] = "failed"
+        else:
+            results[name] = "ok"
+    ok = all(value == "ok" for value in results.values())
+    return JsonResponse({"status": "ok" if ok else "failed", "checks": results}, status=200 if ok else 503)
 
 
 @login_required
