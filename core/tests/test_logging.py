@@ -1,0 +1,138 @@
+"""Logs: one line per request, JSON in production, and no personal data whatever the request held."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import include, path
+
+from core.logging import JSONFormatter, TextFormatter
+
+SECRETS = [
+    "Zebedee",
+    "Quarrington",
+    "943 476 5919",
+    "9434765919",
+    "RV9 8QZ",
+    "zeb.q@example.org",
+    "07700 900123",
+    "feeling very low since my divorce",
+    "Not-My-Real-Passw0rd",
+    "SECRETROUNDCODE",
+]
+
+
+def boom(request):
+    raise ValueError("could not save Zebedee Quarrington, NHS 9434765919, RV9 8QZ")
+
+
+# This module is also the URLconf of the 500 test: the site's pages plus one that fails.
+urlpatterns = [path("boom/", boom, name="boom"), path("", include("coproduce.urls"))]
+
+
+@pytest.fixture
+def captured():
+    """Everything logged while the test runs, formatted as production formats it (and as text)."""
+    streams = {"json": io.StringIO(), "text": io.StringIO()}
+    handlers = []
+    for name, formatter in (("json", JSONFormatter()), ("text", TextFormatter())):
+        handler = logging.StreamHandler(streams[name])
+        handler.setFormatter(formatter)
+        handlers.append(handler)
+        logging.getLogger().addHandler(handler)
+    cache.clear()  # the self-referral limit counts in the cache
+    yield streams
+    for handler in handlers:
+        logging.getLogger().removeHandler(handler)
+
+
+def lines(stream: io.StringIO) -> list[dict]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+@pytest.mark.urls("core.tests.test_logging")
+def test_requests_full_of_personal_data_leave_none_in_the_logs(cast, captured):
+    from support import services
+
+    service = services.create_support_service(
+        actor=cast.actor("coordinator"),
+        data={"name": "Local Area Coordination", "takes_self_referrals": True},
+        steps=[{"name": "Coordination", "worker_title": "Local area coordinator"}],
+    )
+    coordinator = cast.client("coordinator")
+    assert coordinator.get("/people/", {"q": "Zebedee Quarrington"}).status_code == 200
+    public = Client(raise_request_exception=False)
+    referral = {
+        "service": service.pk,
+        "source": "self",
+        "full_name": "Zebedee Quarrington",
+        "nhs_number": "943 476 5919",
+        "postcode": "RV9 8QZ",
+        "email": "zeb.q@example.org",
+        "phone": "07700 900123",
+        "reasons": ["low_mood"],
+        "reason_detail": "feeling very low since my divorce",
+    }
+    assert public.post(f"/support/refer/{cast.hub.slug}/?from=zeb.q@example.org", referral).status_code == 302
+    public.post("/accounts/sign-in/", {"username": "zeb.q@example.org", "password": "Not-My-Real-Passw0rd"})
+    assert public.get("/practice/answer/SECRETROUNDCODE/").status_code == 404
+    assert public.get("/boom/", {"name": "Zebedee"}).status_code == 500
+
+    for fmt, stream in captured.items():
+        text = stream.getvalue()
+        leaked = [s for s in SECRETS if s.lower() in text.lower()]
+        assert not leaked, (fmt, leaked, text)
+
+    records = lines(captured["json"])
+    requests = [r for r in records if r["logger"] == "coproduce.request"]
+    assert [(r["method"], r["route"], r["status"]) for r in requests] == [
+        ("GET", "people:list", 200),
+        ("POST", "support:self-referral", 302),
+        ("POST", "core:login", 200),
+        ("GET", "practice:anonymous", 404),
+        ("GET", "boom", 500),
+    ]
+    assert requests[0]["user_id"] == cast.coordinator.user.pk and requests[0]["hub_id"] == cast.hub.pk
+    assert "user_id" not in requests[1] and all(r["duration_ms"] >= 0 for r in requests)
+    assert len({r["request_id"] for r in requests}) == 5
+    [error] = [r for r in records if r["logger"] == "django.request" and r["level"] == "ERROR"]
+    assert error["message"] == "Internal Server Error" and error["exception"] == "ValueError"
+    assert error["route"] == "boom" and any("in boom" in frame for frame in error["trace"])
+
+
+def test_a_sane_request_id_from_the_proxy_is_kept_and_anything_else_replaced(db, captured):
+    kept = Client().get("/accounts/sign-in/", HTTP_X_REQUEST_ID="lb-7f3a9c01-4e")
+    assert kept["X-Request-ID"] == "lb-7f3a9c01-4e"
+    replaced = Client().get("/accounts/sign-in/", HTTP_X_REQUEST_ID="Zebedee Quarrington <zeb.q@example.org>")
+    assert len(replaced["X-Request-ID"]) == 32 and "Zebedee" not in captured["json"].getvalue()
+    ids = [r["request_id"] for r in lines(captured["json"]) if r["logger"] == "coproduce.request"]
+    assert ids == ["lb-7f3a9c01-4e", replaced["X-Request-ID"]]
+
+
+def test_json_is_the_default_log_format_when_debug_is_off(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    code = "from django.conf import settings; print(settings.LOG_FORMAT, settings.LOGGING['handlers'])"
+    base = {**os.environ, "SECRET_KEY": "k" * 50, "COPRODUCE_VAR_DIR": str(tmp_path)}
+    out = {}
+    for debug in ("0", "1"):
+        result = subprocess.run(  # noqa: S603 - our own settings, fixed arguments
+            [sys.executable, "-c", f"import django; django.setup(); {code}"],
+            cwd=settings.BASE_DIR,
+            env={**base, "DEBUG": debug, "DJANGO_SETTINGS_MODULE": "coproduce.settings"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        out[debug] = result.stdout.split()[0]
+    assert out == {"0": "json", "1": "text"}
