@@ -57,6 +57,11 @@ class AuditEvent(AppendOnlyModel):
         ROLE = "role", "Changed roles"
         DENIED = "denied", "Refused access"
         SEARCH = "search", "Searched"
+        # Member rights (UK GDPR articles 15-17): a request made, completed or refused; a copy of
+        # everything held downloaded; a record erased (anonymised in place).
+        RIGHTS = "rights", "Data rights request"
+        EXPORT = "export", "Downloaded a copy of the record"
+        ERASE = "erase", "Erased the record"
 
     at = models.DateTimeField(default=timezone.now)
     hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="audit_events")
