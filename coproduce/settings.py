@@ -134,6 +134,13 @@ AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# Public (anonymous) forms: so many attempts per address, "count/seconds" (core/ratelimit.py).
+# Sign-in is limited by django-axes above.
+SUPPORT_SELF_REFERRAL_LIMIT = os.environ.get("SUPPORT_SELF_REFERRAL_LIMIT", "5/3600")
+PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "5/3600")
+PRACTICE_CODE_LIMIT = os.environ.get("PRACTICE_CODE_LIMIT", "20/600")  # wrong round codes
+PRACTICE_ANSWER_LIMIT = os.environ.get("PRACTICE_ANSWER_LIMIT", "60/3600")  # anonymous answers a round
+
 # Staff roles must pass a TOTP check; see core.middleware.StaffTwoFactorMiddleware.
 COPRODUCE_STAFF_2FA = env_bool("COPRODUCE_STAFF_2FA", True)
 OTP_TOTP_ISSUER = "Coproduce"

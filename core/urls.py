@@ -14,7 +14,7 @@ urlpatterns = [
     path("accounts/two-factor/", views.two_factor, name="two-factor"),
     path(
         "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(
+        views.PasswordResetView.as_view(
             template_name="core/password_reset.html",
             email_template_name="core/password_reset_email.txt",
             success_url=reverse_lazy("core:password-reset-sent"),

@@ -21,8 +21,9 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core import ratelimit
 from core.forms import SignInForm, TokenForm
-from core.middleware import HUB_SESSION_KEY
+from core.middleware import HUB_SESSION_KEY, client_ip
 from core.roles import Role
 from people import permissions, queries
 
@@ -38,6 +39,23 @@ class SignInView(auth_views.LoginView):
 # The cache is checked only when it is shared (Redis, memcached, the database): a per-process memory
 # cache cannot fail in a way a load balancer should act on.
 LOCAL_CACHES = ("django.core.cache.backends.locmem.", "django.core.cache.backends.dummy.")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Each request sends an email: a few per address an hour, so the form cannot flood an inbox."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            ratelimit.check(
+                scope="password-reset",
+                address=client_ip(request),
+                setting="PASSWORD_RESET_LIMIT",
+                default="5/3600",
+                message="Several requests have come from your connection. Please wait an hour and try again.",
+            )
+        except ratelimit.RateLimited as error:
+            return render(request, "core/too_many.html", {"message": error.message}, status=429)
+        return super().post(request, *args, **kwargs)
 
 
 def _check_database() -> None:

@@ -12,7 +12,10 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import ratelimit
 from core.errors import DomainError
+from core.middleware import client_ip
+from core.ratelimit import RateLimited
 from practice import forms, permissions, queries, services
 from practice.frameworks import (
     DELIVERERS,
@@ -42,6 +45,16 @@ def _manager(request):
     if not permissions.can_manage_practice(actor):
         raise PermissionDenied("Only coordinators can do this.")
     return actor
+
+
+# Public pages: wrong codes (typed or in a link) and anonymous answers are limited per address.
+CODE_GUESSES = {"scope": "practice-code", "setting": "PRACTICE_CODE_LIMIT", "default": "20/600"}
+ANSWERS = {"setting": "PRACTICE_ANSWER_LIMIT", "default": "60/3600"}
+TOO_MANY = "There have been many attempts from your connection in a short time. Please wait and try again."
+
+
+def _too_many(request):
+    return render(request, "core/too_many.html", {"message": TOO_MANY}, status=429)
 
 
 def _data(request):
@@ -193,17 +206,26 @@ def paper(request, round_id):
 def code_entry(request):
     """Anyone with a code, signed in or not."""
     form = forms.CodeForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        if services.round_for_code(form.cleaned_data["code"]) is not None:
+    if request.method == "POST":
+        address = client_ip(request)
+        if ratelimit.is_limited(address=address, **CODE_GUESSES):
+            return _too_many(request)
+        if form.is_valid() and services.round_for_code(form.cleaned_data["code"]) is not None:
             return redirect("practice:anonymous", code=form.cleaned_data["code"].strip())
-        form.add_error("code", "That code does not match a round. Check it and try again.")
+        ratelimit.count(address=address, **CODE_GUESSES)  # only wrong codes count
+        if form.is_valid():
+            form.add_error("code", "That code does not match a round. Check it and try again.")
     return render(request, "practice/code.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
 def anonymous(request, code):
+    address = client_ip(request)
+    if ratelimit.is_limited(address=address, **CODE_GUESSES):
+        return _too_many(request)
     found = services.round_for_code(code)
     if found is None:
+        ratelimit.count(address=address, **CODE_GUESSES)  # a guessed link is a guessed code
         raise Http404("No such round")
     round_, _ = found
     if not round_.is_open:
@@ -211,7 +233,12 @@ def anonymous(request, code):
     form = forms.AnswerForm(_data(request), round_=round_)
     if request.method == "POST" and form.is_valid():
         try:
+            # A workshop answering from one office address stays well under this; a script does not.
+            scope = f"practice-answer:{round_.pk}"
+            ratelimit.check(scope=scope, address=address, message=TOO_MANY, **ANSWERS)
             services.submit_anonymous(code=code, ratings=form.ratings())
+        except RateLimited:
+            return _too_many(request)
         except DomainError as error:
             _show_errors(form, error)
         else:
