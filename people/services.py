@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -297,6 +298,12 @@ def create_login(*, actor: Actor, person: Person, username: str, password: str |
         raise DomainError("Choose another username.", {"username": ["Use 1 to 150 characters."]})
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict("That username is taken.", {"username": ["That username is taken."]})
+    if password is not None:
+        # The same checks as when people choose their own: long enough, not a common password.
+        try:
+            validate_password(password, User(username=username, email=person.email))
+        except ValidationError as exc:
+            raise DomainError("Choose another password.", {"password": exc.messages}) from exc
     user = User.objects.create_user(username=username, email=person.email, password=password)
     person.user = user
     person.save(update_fields=["user"])
