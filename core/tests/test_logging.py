@@ -112,27 +112,3 @@ def test_a_sane_request_id_from_the_proxy_is_kept_and_anything_else_replaced(db,
     assert len(replaced["X-Request-ID"]) == 32 and "Zebedee" not in captured["json"].getvalue()
     ids = [r["request_id"] for r in lines(captured["json"]) if r["logger"] == "coproduce.request"]
     assert ids == ["lb-7f3a9c01-4e", replaced["X-Request-ID"]]
-
-
-def test_json_is_the_default_log_format_when_debug_is_off(tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    from django.conf import settings
-
-    code = "from django.conf import settings; print(settings.LOG_FORMAT, settings.LOGGING['handlers'])"
-    base = {**os.environ, "SECRET_KEY": "k" * 50, "COPRODUCE_VAR_DIR": str(tmp_path)}
-    out = {}
-    for debug in ("0", "1"):
-        result = subprocess.run(  # noqa: S603 - our own settings, fixed arguments
-            [sys.executable, "-c", f"import django; django.setup(); {code}"],
-            cwd=settings.BASE_DIR,
-            env={**base, "DEBUG": debug, "DJANGO_SETTINGS_MODULE": "coproduce.settings"},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
-        out[debug] = result.stdout.split()[0]
-    assert out == {"0": "json", "1": "text"}
