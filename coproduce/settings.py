@@ -141,6 +141,19 @@ PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "5/3600")
 PRACTICE_CODE_LIMIT = os.environ.get("PRACTICE_CODE_LIMIT", "20/600")  # wrong round codes
 PRACTICE_ANSWER_LIMIT = os.environ.get("PRACTICE_ANSWER_LIMIT", "60/3600")  # anonymous answers a round
 
+# The cache holds the rate-limit counts of the public forms (core/ratelimit.py, support/ratelimit.py).
+# One server: each process's memory. Several app servers must share one cache, or each counts alone
+# and every limit becomes that many times looser: set REDIS_URL (redis://host:6379/0; needs the
+# `redis` package). SESSION_ENGINE may then be "django.contrib.sessions.backends.cached_db" (the
+# database stays the record; Redis answers reads). See docs/guides/production.md.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+SESSION_ENGINE = os.environ.get("SESSION_ENGINE", "django.contrib.sessions.backends.db")
+
 # Staff roles must pass a TOTP check; see core.middleware.StaffTwoFactorMiddleware.
 COPRODUCE_STAFF_2FA = env_bool("COPRODUCE_STAFF_2FA", True)
 OTP_TOTP_ISSUER = "Coproduce"
