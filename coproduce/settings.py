@@ -239,9 +239,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Logs: one line per record with no personal data (core/logging.py). JSON when DEBUG is off, for the
-# log collector; readable text on a laptop. LOG_FORMAT=json|text overrides. Django's own "mail the
-# admins on a 500" handler is not configured (and ADMINS is empty), so a request's form data never
-# leaves the server in an error email.
+# log collector; readable text on a laptop. LOG_FORMAT=json|text overrides. The "django" logger loses
+# Django's default handlers: its console handler prints raw paths, and its "mail the admins on a 500"
+# handler would send the request's form data (names, NHS numbers) by email.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 if LOG_FORMAT not in {"json", "text"}:
     raise RuntimeError("LOG_FORMAT must be json or text")
@@ -257,6 +257,7 @@ LOGGING = {
     "loggers": {
         # One line per request; REQUEST_LOG_LEVEL=WARNING turns them off.
         "coproduce.request": {"level": os.environ.get("REQUEST_LOG_LEVEL", "INFO")},
+        "django": {"handlers": [], "level": "WARNING"},
         # runserver's own access line quotes the raw path and query string: ours replaces it.
         "django.server": {"level": "WARNING"},
     },

@@ -112,3 +112,14 @@ def test_a_sane_request_id_from_the_proxy_is_kept_and_anything_else_replaced(db,
     assert len(replaced["X-Request-ID"]) == 32 and "Zebedee" not in captured["json"].getvalue()
     ids = [r["request_id"] for r in lines(captured["json"]) if r["logger"] == "coproduce.request"]
     assert ids == ["lb-7f3a9c01-4e", replaced["X-Request-ID"]]
+
+
+def test_django_errors_are_never_emailed_with_form_data_nor_printed_with_raw_paths():
+    from django.utils.log import AdminEmailHandler
+
+    django_logger = logging.getLogger("django")
+    assert django_logger.handlers == [] and django_logger.propagate
+    handlers = [h for name in ("", "django", "django.request") for h in logging.getLogger(name).handlers]
+    assert not any(isinstance(h, AdminEmailHandler) for h in handlers)
+    ours = [h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler]  # not pytest's
+    assert ours and all(isinstance(h.formatter, JSONFormatter | TextFormatter) for h in ours)
