@@ -36,7 +36,9 @@ class CompleteForm(forms.Form):
 class RefuseForm(forms.Form):
     reason = forms.CharField(
         label="Why the request is refused",
-        help_text="The person reads this. Tell them they can complain to the Information Commissioner's Office.",
+        help_text=(
+            "The person reads this. Tell them they can complain to the Information Commissioner's Office."
+        ),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=MAX_DETAIL,
     )
@@ -45,6 +47,8 @@ class RefuseForm(forms.Form):
 class ConfirmErasureForm(forms.Form):
     confirm = forms.MultipleChoiceField(
         label="Confirm the erasure",
-        choices=[("yes", "I have read what will be removed and what will be kept, and this cannot be undone")],
+        choices=[
+            ("yes", "I have read what will be removed and what will be kept, and this cannot be undone")
+        ],
         widget=forms.CheckboxSelectMultiple,
     )

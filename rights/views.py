@@ -70,7 +70,7 @@ def download(request, person_id):
 def _ask(request, person_id, *, kind, form_class, template):
     actor = _actor(request)
     subject = permissions.get_person_for(actor, person_id)
-    form = form_class(request.POST or None)
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             made = services.make_request(actor=actor, person=subject, kind=kind, **form.cleaned_data)
@@ -184,7 +184,7 @@ def erase(request, request_id):
     req = permissions.get_request_for(actor, request_id)
     if req.kind != RightsRequest.Kind.ERASURE or not permissions.can_erase(actor, req.person):
         raise PermissionDenied
-    form = forms.ConfirmErasureForm(request.POST or None)
+    form = forms.ConfirmErasureForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.erase(actor=actor, request=req, confirmed=True)
