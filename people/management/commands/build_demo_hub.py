@@ -156,7 +156,7 @@ class Command(BaseCommand):
     def build(self, *, seed: int, members: int) -> None:
         rng = random.Random(seed)
         hub = services.create_hub(name="Riverside Live Well", slug="riverside")
-        admin_user = User.objects.create_user("admin", "admin@riverside.example", DEMO_PASSWORD)
+        admin_user = User.objects.create_user("admin", "admin@livewell.example", DEMO_PASSWORD)
         admin = services.bootstrap_administrator(hub=hub, user=admin_user, full_name="Ada Wright")
         admin_actor = Actor(user=admin_user, hub=hub, person=admin, roles=frozenset({Role.ADMINISTRATOR}))
         staff: dict[str, Person] = {"admin": admin}
@@ -168,7 +168,7 @@ class Command(BaseCommand):
                 roles=(role,),
                 data={
                     "full_name": name,
-                    "email": f"{username}@riverside.example",
+                    "email": f"{username}@livewell.example",
                     "postcode": self.postcode(rng),
                 },
                 lists=self.lists(rng) if role in (Role.MEMBER, Role.PEER_SUPPORTER) else None,
