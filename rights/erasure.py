@@ -124,7 +124,7 @@ class Erasure:
 
 
 def _text_fields(model: type[models.Model]) -> list[models.Field]:
-    out = []
+    out: list[models.Field] = []
     for f in model._meta.concrete_fields:
         if f.primary_key or f.is_relation or f.choices:
             continue

@@ -110,11 +110,13 @@ def _user_labels(hub: Hub) -> dict[int, str]:
     }
 
 
-def _fk_labels(rows: list[models.Model], f: models.ForeignKey, ctx: ExportContext) -> dict[Any, str]:
+def _fk_labels(rows: list[models.Model], f: models.Field, ctx: ExportContext) -> dict[Any, str]:
     ids = {getattr(r, f.attname) for r in rows} - {None}
     if not ids:
         return {}
     related = f.related_model
+    if related is None or isinstance(related, str):  # not a relation to a model
+        return {}
     if related._meta.label == settings.AUTH_USER_MODEL:
         return {i: ctx.user_labels.get(i, "a login with no record in this hub") for i in ids}
     if related is Person:

@@ -101,7 +101,7 @@ def _close(actor: Actor, request: RightsRequest, *, status: str, outcome: str) -
 
 
 def _locked_open(request: RightsRequest) -> RightsRequest:
-    locked = RightsRequest.objects.select_for_update().select_related("person").get(pk=request.pk)
+    locked = RightsRequest.objects.select_for_update(of=("self",)).select_related("person").get(pk=request.pk)
     if not locked.is_open:
         raise Conflict(f"This request is already {locked.get_status_display().lower()}.")
     return locked
@@ -194,7 +194,9 @@ def erase(*, actor: Actor, request: RightsRequest, confirmed: bool) -> RightsReq
             {"confirm": ["Confirm to carry out the erasure."]},
         )
     request = _locked_open(request)
-    person = Person.objects.select_for_update().select_related("hub", "user").get(pk=request.person_id)
+    person = (
+        Person.objects.select_for_update(of=("self",)).select_related("hub", "user").get(pk=request.person_id)
+    )
     blockers = queries.erasure_blockers(person)
     if blockers:
         raise DomainError("The record cannot be erased yet. " + " ".join(blockers))
