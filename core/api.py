@@ -1,6 +1,10 @@
-"""What every API view shares: DomainError as a readable 400/409 body, the acting user's Actor."""
+"""What every API view shares: DomainError as a readable 400/409 body, the acting user's Actor, and
+the same {"detail": ...} JSON body for the errors Django answers before any API view runs (an
+address that matches no operation, a crash)."""
 
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -45,3 +49,29 @@ def actor_or_403(request):
     if actor is None:
         raise exceptions.PermissionDenied("You have no role in any hub.")
     return actor
+
+
+# Addresses whose errors are answered as JSON: the project's API and the HSDS directory API.
+API_PREFIXES = ("/api/", "/hsds")
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith(API_PREFIXES)
+
+
+def not_found(request, exception):
+    """handler404: an API address that matches no operation gets JSON, as every other API error does;
+    pages keep the 404 page."""
+    if _is_api(request):
+        return JsonResponse({"detail": "There is nothing at this address in the API."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: an API client gets JSON it can parse, never the HTML error page."""
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": "Something went wrong on our side. Please try again later."},
+            status=500,
+        )
+    return defaults.server_error(request)
