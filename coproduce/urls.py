@@ -16,3 +16,7 @@ urlpatterns = [
     path("api/support/", include("support.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
+
+# API addresses answer errors as JSON; pages keep the HTML error pages (core.api).
+handler404 = "core.api.not_found"
+handler500 = "core.api.server_error"
