@@ -22,11 +22,12 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Debian packages: chromium for the browser tests (Playwright never downloads a browser here), pango
-# for WeasyPrint's PDFs, and poppler-utils (pdftoppm) so the impact browser test can render its PDF. A
-# stamp, re-made whenever one is missing, so a machine set up before one was needed gets it on the next
+# for WeasyPrint's PDFs, poppler-utils (pdftoppm) so the impact browser test can render its PDF, and
+# postgresql-client (pg_dump, pg_restore) for `manage.py backup` and `restore` on PostgreSQL. A stamp,
+# re-made whenever one is missing, so a machine set up before one was needed gets it on the next
 # `make test`.
-DEBIAN_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b poppler-utils
-var/.debian-packages: $(if $(and $(wildcard /usr/bin/chromium),$(wildcard /usr/bin/pdftoppm),$(shell PATH="$$PATH:/usr/sbin:/sbin" ldconfig -p 2>/dev/null | grep -q libpangoft2 && echo y)),,FORCE)
+DEBIAN_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b poppler-utils postgresql-client
+var/.debian-packages: $(if $(and $(wildcard /usr/bin/chromium),$(wildcard /usr/bin/pdftoppm),$(wildcard /usr/bin/pg_dump),$(shell PATH="$$PATH:/usr/sbin:/sbin" ldconfig -p 2>/dev/null | grep -q libpangoft2 && echo y)),,FORCE)
 	mkdir -p var
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES)
