@@ -27,7 +27,8 @@ class PeopleListCreate(generics.GenericAPIView):
         parameters=[
             OpenApiParameter("search", str, description="Words of a name, email, postcode or NHS number")
         ],
-        responses={200: PersonSerializer(many=True), 403: ErrorSerializer},
+        # 404: a page number past the end ("Invalid page."), as DRF's pagination answers.
+        responses={200: PersonSerializer(many=True), 403: ErrorSerializer, 404: ErrorSerializer},
     )
     def get(self, request):
         actor = actor_or_403(request)

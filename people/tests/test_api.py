@@ -697,3 +697,12 @@ def test_the_openapi_schema_validates_without_warnings(db, tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
 
     assert "/api/people/{person_id}/consents/" in out.read_text()
+
+
+def test_a_page_past_the_end_of_the_people_list_is_a_documented_json_404(cast):
+    response = cast.client("coordinator").get("/api/people/?page=99")
+    schema = Client().get("/api/schema/?format=json").json()
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid page."}
+    assert "404" in schema["paths"]["/api/people/"]["get"]["responses"]
