@@ -50,7 +50,8 @@ def _exchange(pk: int) -> Exchange:
 class AccountList(generics.GenericAPIView):
     serializer_class = AccountSerializer
 
-    @extend_schema(responses={200: AccountSerializer(many=True), 403: ErrorSerializer})
+    # 404: a page number past the end ("Invalid page."), as DRF's pagination answers.
+    @extend_schema(responses={200: AccountSerializer(many=True), 403: ErrorSerializer, 404: ErrorSerializer})
     def get(self, request):
         """Your own account; a broker sees every account in the hub. Commissioners see none."""
         actor = actor_or_403(request)
@@ -223,7 +224,8 @@ class OfferListCreate(_Board):
     kind = Listing.Kind.OFFER
 
     @extend_schema(
-        parameters=BOARD_FILTERS, responses={200: ListingSerializer(many=True), 403: ErrorSerializer}
+        parameters=BOARD_FILTERS,
+        responses={200: ListingSerializer(many=True), 403: ErrorSerializer, 404: ErrorSerializer},
     )
     def get(self, request):
         """Active offers of help on the hub's board, newest first."""
@@ -239,7 +241,8 @@ class RequestListCreate(_Board):
     kind = Listing.Kind.REQUEST
 
     @extend_schema(
-        parameters=BOARD_FILTERS, responses={200: ListingSerializer(many=True), 403: ErrorSerializer}
+        parameters=BOARD_FILTERS,
+        responses={200: ListingSerializer(many=True), 403: ErrorSerializer, 404: ErrorSerializer},
     )
     def get(self, request):
         """Active requests for help on the hub's board, newest first."""

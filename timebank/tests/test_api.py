@@ -562,3 +562,13 @@ def test_the_openapi_schema_covers_the_time_bank_without_warnings(db, tmp_path):
     ):
         assert path in text
     assert "Idempotency-Key" in text
+
+
+@pytest.mark.parametrize("path", ["/accounts/", "/offers/", "/requests/"])
+def test_a_page_past_the_end_of_a_list_is_a_documented_json_404(cast, bank, path):
+    response = cast.client("member").get(f"{API}{path}?page=0")
+    schema = Client().get("/api/schema/?format=json").json()
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid page."}
+    assert "404" in schema["paths"][f"{API}{path}"]["get"]["responses"]
