@@ -17,6 +17,7 @@ from people.serializers import ErrorSerializer
 from support import importer, permissions, queries, services
 from support.serializers import (
     CaseloadRowSerializer,
+    CaseloadSerializer,
     DecisionInputSerializer,
     ReferralInputSerializer,
     ReferralSerializer,
@@ -48,7 +49,8 @@ def _data(validated: dict) -> dict:
 class ReferralListCreate(generics.GenericAPIView):
     serializer_class = ReferralInputSerializer
 
-    @extend_schema(responses={200: ReferralSerializer(many=True), 403: ErrorSerializer})
+    # 404: a page number past the end ("Invalid page."), as DRF's pagination answers.
+    @extend_schema(responses={200: ReferralSerializer(many=True), 403: ErrorSerializer, 404: ErrorSerializer})
     def get(self, request):
         actor = actor_or_403(request)
         if not permissions.can_list_referrals(actor):
@@ -137,7 +139,7 @@ class MyReferrals(APIView):
 class Caseload(APIView):
     serializer_class = CaseloadRowSerializer
 
-    @extend_schema(responses={200: CaseloadRowSerializer(many=True), 403: ErrorSerializer})
+    @extend_schema(responses={200: CaseloadSerializer, 403: ErrorSerializer})
     def get(self, request):
         actor = actor_or_403(request)
         if actor.person is None or not permissions.can_view_caseload(actor, actor.person):

@@ -136,6 +136,15 @@ class CaseloadRowSerializer(serializers.Serializer):
     session_cap = serializers.IntegerField(allow_null=True)
 
 
+class CaseloadSerializer(serializers.Serializer):
+    """A worker's caseload: its size against their limit, a warning when near or over it, and the rows."""
+
+    size = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    warning = serializers.CharField(allow_blank=True)
+    rows = CaseloadRowSerializer(many=True)
+
+
 class UploadInputSerializer(serializers.Serializer):
     service = serializers.IntegerField()
     file = serializers.FileField()

@@ -191,3 +191,24 @@ def test_the_schema_includes_the_support_api(cast):
     response = cast.client("coordinator").get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/support/referrals/" in response.content
+
+
+def test_the_schema_describes_the_caseload_as_the_object_it_is(cast, accepted):
+    body = cast.client("link_worker").get("/api/support/caseload/").json()
+    schema = cast.client("coordinator").get("/api/schema/?format=json").json()
+
+    ok = schema["paths"]["/api/support/caseload/"]["get"]["responses"]["200"]["content"]["application/json"]
+    name = ok["schema"]["$ref"].rsplit("/", 1)[-1]
+    described = schema["components"]["schemas"][name]
+    assert described["type"] == "object"
+    assert set(described["properties"]) == set(body) == {"size", "limit", "warning", "rows"}
+    assert described["properties"]["rows"]["type"] == "array"
+
+
+def test_a_page_past_the_end_of_the_referral_list_is_a_documented_json_404(cast, accepted):
+    response = cast.client("link_worker").get("/api/support/referrals/?page=5")
+    schema = cast.client("coordinator").get("/api/schema/?format=json").json()
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid page."}
+    assert "404" in schema["paths"]["/api/support/referrals/"]["get"]["responses"]
