@@ -28,6 +28,27 @@ def _erase_devices(erasure: Erasure) -> None:
         erasure.delete(TOTPDevice.objects.filter(user=erasure.user))
 
 
+def _sign_in_rows(model):
+    """Sign-in attempts and sign-ins django-axes logged for the person's login (by username: axes keeps
+    no link to the login row)."""
+
+    def rows(person):
+        from django.apps import apps
+
+        manager = apps.get_model(model)._base_manager
+        return manager.filter(username=person.user.username) if person.user_id else manager.none()
+
+    return rows
+
+
+def _erase_sign_ins(erasure: Erasure) -> None:
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    if erasure.closes_login and erasure.username:
+        for model in (AccessAttempt, AccessFailureLog, AccessLog):
+            erasure.delete(model.objects.filter(username=erasure.username))
+
+
 def _device_rows(person):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -56,5 +77,22 @@ RULES = [
         erase=_erase_devices,
         # The secret key and counters would let anyone holding the copy pass the second sign-in step.
         omit=("key", "step", "t0", "digits", "tolerance", "drift", "last_t", "throttling_failure_timestamp"),
+    ),
+    # django-axes' logs of sign-ins and failed attempts refer to the login by username only, so the
+    # registry's walk does not find them; they are the person's data all the same. Deleted when the
+    # login is closed. What was typed into the form and the session key are left out of the copy.
+    Rule(
+        model="axes.AccessAttempt",
+        part="login",
+        rows=_sign_in_rows("axes.AccessAttempt"),
+        erase=_erase_sign_ins,
+        omit=("get_data", "post_data"),
+    ),
+    Rule(model="axes.AccessFailureLog", part="login", rows=_sign_in_rows("axes.AccessFailureLog")),
+    Rule(
+        model="axes.AccessLog",
+        part="login",
+        rows=_sign_in_rows("axes.AccessLog"),
+        omit=("session_hash",),
     ),
 ]

@@ -84,6 +84,8 @@ class Erasure:
     # True when the login serves only this record: erasure then closes it (no other hub's record
     # loses its sign-in).
     closes_login: bool = False
+    # The login's username as it was (erasure renames the login).
+    username: str = ""
     changed: dict[str, int] = field(default_factory=dict)
 
     def count(self, model: str, n: int) -> None:

@@ -207,6 +207,7 @@ def erase(*, actor: Actor, request: RightsRequest, confirmed: bool) -> RightsReq
         label=erasure_engine.erased_label(person),
         needles=erasure_engine.identifiers(person, user),
         closes_login=user is not None and not Person.objects.filter(user=user).exclude(pk=person.pk).exists(),
+        username=user.get_username() if user is not None else "",
     )
     changed = erasure_engine.run(context)
     # Other open requests end with the record they were about.

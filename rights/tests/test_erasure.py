@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessLog
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
@@ -137,6 +138,9 @@ def test_the_person_is_anonymised_in_place_and_their_login_closed(populated):
     mo = cast.member
     user_id = mo.user_id
     TOTPDevice.objects.create(user_id=user_id, name="phone", confirmed=True)
+    AccessLog.objects.create(
+        username="mo", ip_address="192.0.2.1", user_agent="Firefox", attempt_time=timezone.now()
+    )
     _erase(cast)
     mo = Person.objects.get(pk=mo.pk)
     assert mo.full_name == f"Erased member {mo.pk}"
@@ -153,6 +157,7 @@ def test_the_person_is_anonymised_in_place_and_their_login_closed(populated):
     assert not user.is_active and not user.has_usable_password()
     assert user.username.startswith("erased-") and user.email == ""
     assert not TOTPDevice.objects.filter(user_id=user_id).exists()
+    assert not AccessLog.objects.filter(username="mo").exists()
     assert authenticate(RequestFactory().post("/"), username="mo", password=PASSWORD) is None
     # What is left to export is what is kept, with no name.
     data = subject_data(person=mo, viewer=cast.actor("coordinator"))
