@@ -93,9 +93,11 @@ class Erasure:
             self.changed[model] = self.changed.get(model, 0) + n
 
     def scrub(self, text: str) -> str:
-        """`text` with every identifier replaced by the neutral label."""
+        """`text` with every identifier replaced by the neutral label: whole identifiers only, so
+        "demo@example.org" keeps its "mo@example.org" and "Mo Member-Jones" her name."""
         for needle in self.needles:
-            text = re.sub(re.escape(needle), self.label, text, flags=re.IGNORECASE)
+            pattern = rf"(?<![\w@.+-]){re.escape(needle)}(?![\w@-])"
+            text = re.sub(pattern, self.label, text, flags=re.IGNORECASE)
         return text
 
     def scrub_value(self, value: Any) -> Any:

@@ -290,7 +290,18 @@ def test_it_is_refused_while_the_peer_is_on_the_rota(cast):
         services.erase(actor=cast.actor("coordinator"), request=request, confirmed=True)
 
 
-def test_the_sweep_leaves_another_person_whose_name_contains_this_one(cast):
+def test_the_sweep_replaces_whole_identifiers_only(cast):
     other = make_person(cast.hub, "Mo Member-Jones", Role.MEMBER, login=False, email="mmj@example.org")
+    theirs = ProfileEntry.objects.create(
+        person=other, kind="skill", text="Ask demo@example.org or Mo Member-Jones"
+    )
+    about = ProfileEntry.objects.create(
+        person=cast.member2, kind="hope", text="Walk with Mo Member, mo@example.org."
+    )
     _erase(cast)
     assert Person.objects.get(pk=other.pk).full_name == "Mo Member-Jones"
+    theirs.refresh_from_db()
+    assert theirs.text == "Ask demo@example.org or Mo Member-Jones"
+    about.refresh_from_db()
+    label = f"Erased member {cast.member.pk}"
+    assert about.text == f"Walk with {label}, {label}."
