@@ -167,7 +167,9 @@ def _text_filter(qs: QuerySet[Service], text: str) -> QuerySet[Service]:
     for word in words:
         qs = qs.filter(search_text__icontains=word)
     if not words:
-        return qs.none()
+        # Text with no searchable words (only punctuation) matches nothing; the rank the callers
+        # order by must still exist.
+        return qs.none().annotate(rank=Value(0, output_field=IntegerField()))
     # Relevance on SQLite: a name containing the words ranks above a description that does.
     name_hits = [When(name__icontains=w, then=Value(1)) for w in words]
     return qs.annotate(rank=sum(Case(h, default=Value(0), output_field=IntegerField()) for h in name_hits))

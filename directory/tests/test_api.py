@@ -417,3 +417,12 @@ def test_cross_origin_preflight_and_head_are_answered(db):
     assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*"
     response = client.head("/hsds/services")
     assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("text", ["a", "!!!", "Ò"])
+def test_a_search_with_no_searchable_words_finds_nothing_instead_of_failing(riverside, text):
+    services_page = get("/hsds/services", search=text)
+    ndjson = Client().get("/hsds/services", {"search": text, "format": "ndjson"})
+
+    assert services_page["total_items"] == 0 and services_page["contents"] == []
+    assert ndjson.status_code == 200 and b"".join(ndjson.streaming_content) == b""
