@@ -133,6 +133,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Behind a reverse proxy every request comes from the proxy's address: count the proxies in front of the
+# app (each must append to X-Forwarded-For) so lockouts and rate limits see the visitor's own address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "core.middleware.client_ip"
 
 # Public (anonymous) forms: so many attempts per address, "count/seconds" (core/ratelimit.py).
 # Sign-in is limited by django-axes above.

@@ -1,3 +1,4 @@
+import ipaddress
 import logging
 import re
 import time
@@ -14,7 +15,24 @@ HUB_SESSION_KEY = "coproduce_hub_id"
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The visitor's address, for sign-in lockouts, rate limits and the audit log.
+
+    Behind TRUSTED_PROXY_COUNT reverse proxies REMOTE_ADDR is the nearest proxy, the same for everyone,
+    so the address comes from X-Forwarded-For: each proxy appends the address it saw, so the entry that
+    many places from the end is the one our outermost proxy saw. Anything before it was sent by the
+    client and is not trusted. Without proxies the header is ignored, as a client could forge it.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    if len(hops) < proxies:
+        return remote
+    try:
+        return str(ipaddress.ip_address(hops[-proxies]))
+    except ValueError:
+        return remote
 
 
 class HubMiddleware:
