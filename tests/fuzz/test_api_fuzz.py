@@ -13,13 +13,10 @@ The last test proves how many cases ran. See docs/guides/api-fuzzing.md."""
 from __future__ import annotations
 
 import copy
-import json
 from collections import Counter
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -30,13 +27,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from coproduce.wsgi import application
-from tests.fuzz.world import ROLES, World, build_world
+from tests.fuzz.checks import SEED, error_body_is_readable
+from tests.fuzz.world import ROLES, World, build_world, rolled_back
 
 # At least this many generated requests in one run (the issue asks for 1,000 in CI).
 MIN_CASES = 1000
 # Random examples per operation and role in the fuzzing pass (positive and negative data).
 MAX_EXAMPLES = 6
-SEED = 20261010
 
 # Who the coverage pass signs in as for each part of the API: a role that gets past the permission
 # check, so boundary values reach the serializers and services rather than stopping at 403.
@@ -123,21 +120,6 @@ for _schema in (fuzz_schema, coverage_schema):
     _schema.hook(map_body)
 
 
-def error_body_is_readable(ctx, response, case):
-    """Every 4xx answers with a JSON object whose "detail" names the problem in words."""
-    if not 400 <= response.status_code < 500:
-        return None
-    content_type = response.headers.get("content-type", [""])[0]
-    assert content_type.startswith("application/json"), (
-        f"{response.status_code} answered with {content_type or 'no content type'}, not JSON"
-    )
-    body = json.loads(response.content)
-    assert isinstance(body, dict), f"{response.status_code} body is not a JSON object: {body!r}"
-    detail = body.get("detail")
-    assert isinstance(detail, str) and detail.strip(), f"{response.status_code} body has no detail: {body!r}"
-    return None
-
-
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -154,25 +136,14 @@ HYPOTHESIS = settings(
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """The cast and their data, built once for the module inside a transaction that is rolled back
-    at the end, so the fuzz leaves the test database as it found it."""
-    # The WSGI handler closes the connection at the end of each request; inside the test
-    # transaction that would throw it away, so (as Django's test client does) that is turned off.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
+    """The cast and their data, built once for the module and rolled back at its end."""
+    with rolled_back(django_db_blocker):
+        built = build_world()
+        KNOWN_IDS.update(built.ids)
         try:
-            built = build_world()
-            KNOWN_IDS.update(built.ids)
             yield built
         finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
             KNOWN_IDS.clear()
-            request_started.connect(close_old_connections)
-            request_finished.connect(close_old_connections)
 
 
 def _send(case, world: World, role: str, phase: str) -> None:

@@ -4,8 +4,12 @@ that one role may see and another may not."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
 from django.middleware.csrf import _get_new_csrf_string
 
 from core.testing import Cast, build_cast
@@ -119,3 +123,23 @@ def build_world() -> World:
     }
     credentials = {role: _credentials(cast, role) for role in ROLES}
     return World(cast=cast, ids=ids, credentials=credentials)
+
+
+@contextmanager
+def rolled_back(django_db_blocker) -> Iterator[None]:
+    """A transaction around a whole test module, rolled back at its end, so the data built once for
+    all its cases leaves the test database as it found it."""
+    # The WSGI handler closes the connection at the end of each request; inside the test
+    # transaction that would throw it away, so (as Django's test client does) that is turned off.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
