@@ -145,11 +145,11 @@ PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "5/3600")
 PRACTICE_CODE_LIMIT = os.environ.get("PRACTICE_CODE_LIMIT", "20/600")  # wrong round codes
 PRACTICE_ANSWER_LIMIT = os.environ.get("PRACTICE_ANSWER_LIMIT", "60/3600")  # anonymous answers a round
 
-# The cache holds the rate-limit counts of the public forms (core/ratelimit.py, support/ratelimit.py).
+# The cache holds the rate-limit counts of the public forms (core/ratelimit.py).
 # One server: each process's memory. Several app servers must share one cache, or each counts alone
-# and every limit becomes that many times looser: set REDIS_URL (redis://host:6379/0; needs the
-# `redis` package). SESSION_ENGINE may then be "django.contrib.sessions.backends.cached_db" (the
-# database stays the record; Redis answers reads). See docs/guides/production.md.
+# and every limit becomes that many times looser: set REDIS_URL (redis://host:6379/0). SESSION_ENGINE
+# may then be "django.contrib.sessions.backends.cached_db" (the database stays the record; Redis
+# answers reads). See docs/guides/production.md.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

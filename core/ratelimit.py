@@ -2,8 +2,8 @@
 
 Counts live in Django's cache, keyed by what is limited and the address. The default cache is per
 process, which is enough for one server; several app servers set CACHES to a shared cache (Redis or
-the database cache) so the count is shared. support/ratelimit.py limits the self-referral form the
-same way. Limits are settings of the form "count/seconds".
+the database cache) so the count is shared. support/ratelimit.py names the self-referral form's limit.
+Limits are settings of the form "count/seconds".
 """
 
 from __future__ import annotations
@@ -25,25 +25,32 @@ def limits(setting: str, default: str) -> tuple[int, int]:
     return int(count), int(window or 3600)
 
 
-def _key(scope: str, address: str | None) -> str:
+def key(scope: str, address: str | None) -> str:
     return f"ratelimit:{scope}:{address or 'unknown'}"
+
+
+def used(*, scope: str, address: str | None) -> int:
+    """Attempts this address has made in the current window."""
+    return int(cache.get(key(scope, address), 0))
 
 
 def is_limited(*, scope: str, address: str | None, setting: str, default: str) -> bool:
     """True if this address has used up its attempts (without counting one)."""
     allowed, _ = limits(setting, default)
-    return int(cache.get(_key(scope, address), 0)) >= allowed
+    return used(scope=scope, address=address) >= allowed
 
 
 def count(*, scope: str, address: str | None, setting: str, default: str) -> int:
     """Count one attempt; the window starts at the first and is not extended by later ones."""
     _, window = limits(setting, default)
-    key = _key(scope, address)
-    cache.add(key, 0, timeout=window)
+    name = key(scope, address)
+    # add() only sets a missing key, so the window starts at the first attempt; incr() is atomic in
+    # the shared caches (Redis), so servers counting at once lose no attempt.
+    cache.add(name, 0, timeout=window)
     try:
-        return cache.incr(key)
+        return cache.incr(name)
     except ValueError:  # the key expired between add() and incr(): the first of a new window
-        cache.set(key, 1, timeout=window)
+        cache.set(name, 1, timeout=window)
         return 1
 
 
