@@ -245,6 +245,26 @@ def recent_requests(hub: Hub, *, limit: int = 50) -> QuerySet[RightsRequest]:
     )
 
 
+def erasure_register() -> list[dict[str, object]]:
+    """Every completed erasure, oldest first, as numbers only: what must be erased again after a backup
+    from before it is restored. Holds no personal data, so it can be kept beside the backups."""
+    rows = (
+        RightsRequest.objects.filter(kind=RightsRequest.Kind.ERASURE, status=RightsRequest.Status.DONE)
+        .order_by("completed_at", "pk")
+        .values_list("hub__slug", "person_id", "completed_at")
+    )
+    seen: set[int] = set()
+    register: list[dict[str, object]] = []
+    for hub_slug, person_id, completed_at in rows:
+        # Erased again after a restore: the first date is the one that counts. A done request always
+        # has its completion time (a check constraint), so the None test only satisfies the types.
+        if person_id in seen or completed_at is None:
+            continue
+        seen.add(person_id)
+        register.append({"hub": hub_slug, "person": person_id, "erased_on": completed_at.date().isoformat()})
+    return register
+
+
 def is_erased(person: Person) -> bool:
     return RightsRequest.objects.filter(
         person=person, kind=RightsRequest.Kind.ERASURE, status=RightsRequest.Status.DONE

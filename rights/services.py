@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 MAX_DETAIL = 4000
+CLOSED_BY_ERASURE = "Closed when the record was erased"
 
 
 def _refuse(message: str = "You do not have permission to do that.") -> None:
@@ -175,6 +176,20 @@ def export_archive(*, actor: Actor, person: Person) -> tuple[str, bytes]:
     return export.filename(data), content
 
 
+def _anonymise(person: Person) -> tuple[erasure_engine.Erasure, dict[str, int]]:
+    """Run every app's erasure rules on a locked person. The caller holds the transaction."""
+    user = person.user
+    context = erasure_engine.Erasure(
+        person=person,
+        user=user,
+        label=erasure_engine.erased_label(person),
+        needles=erasure_engine.identifiers(person, user),
+        closes_login=user is not None and not Person.objects.filter(user=user).exclude(pk=person.pk).exists(),
+        username=user.get_username() if user is not None else "",
+    )
+    return context, erasure_engine.run(context)
+
+
 @transaction.atomic
 def erase(*, actor: Actor, request: RightsRequest, confirmed: bool) -> RightsRequest:
     """Carry out an erasure request: anonymise the person across every app (rights/erasure.py).
@@ -200,23 +215,12 @@ def erase(*, actor: Actor, request: RightsRequest, confirmed: bool) -> RightsReq
     blockers = queries.erasure_blockers(person)
     if blockers:
         raise DomainError("The record cannot be erased yet. " + " ".join(blockers))
-    user = person.user
-    context = erasure_engine.Erasure(
-        person=person,
-        user=user,
-        label=erasure_engine.erased_label(person),
-        needles=erasure_engine.identifiers(person, user),
-        closes_login=user is not None and not Person.objects.filter(user=user).exclude(pk=person.pk).exists(),
-        username=user.get_username() if user is not None else "",
-    )
-    changed = erasure_engine.run(context)
+    context, changed = _anonymise(person)
     # Other open requests end with the record they were about.
     for other in RightsRequest.objects.filter(person=person, status=RightsRequest.Status.OPEN).exclude(
         pk=request.pk
     ):
-        _close(
-            actor, other, status=RightsRequest.Status.WITHDRAWN, outcome="Closed when the record was erased"
-        )
+        _close(actor, other, status=RightsRequest.Status.WITHDRAWN, outcome=CLOSED_BY_ERASURE)
     audit.record(
         actor=actor,
         action=AuditEvent.Action.ERASE,
@@ -232,3 +236,54 @@ def erase(*, actor: Actor, request: RightsRequest, confirmed: bool) -> RightsReq
         "records the hub must keep stay with the person shown as "
         f"'{context.label}'.",
     )
+
+
+RESTORE_LABEL = "Re-applied after a restore from backup"
+
+
+@transaction.atomic
+def reapply_erasure(*, hub_slug: str, person_id: int, erased_on: str) -> str:
+    """Erase again a record that an earlier erasure had anonymised, after a backup from before that
+    erasure was restored (docs/guides/backup-and-restore.md). Driven by the erasure register, not a
+    person: the original request already passed the permission and blocker checks, so neither is asked
+    again. Recorded as a completed erasure request and audited. Returns "erased", "already erased" or
+    "not found" (the record is not in this database, or not in that hub)."""
+    person = (
+        Person.objects.select_for_update(of=("self",))
+        .select_related("hub", "user")
+        .filter(pk=person_id, hub__slug=hub_slug)
+        .first()
+    )
+    if person is None:
+        return "not found"
+    if queries.is_erased(person):
+        return "already erased"
+    context, changed = _anonymise(person)
+    system = Actor(user=None, hub=person.hub)
+    now = timezone.now()
+    outcome = (
+        f"Erasure of {erased_on} re-applied after a restore from backup: "
+        f"{sum(changed.values())} rows changed in {len(changed)} tables."
+    )
+    for other in RightsRequest.objects.filter(person=person, status=RightsRequest.Status.OPEN):
+        _close(system, other, status=RightsRequest.Status.WITHDRAWN, outcome=CLOSED_BY_ERASURE)
+    request = RightsRequest.objects.create(
+        hub=person.hub,
+        person=person,
+        kind=RightsRequest.Kind.ERASURE,
+        status=RightsRequest.Status.DONE,
+        requested_by_label=RESTORE_LABEL,
+        on_behalf=True,
+        requested_at=now,
+        completed_at=now,
+        completed_by_label=RESTORE_LABEL,
+        outcome=outcome,
+    )
+    audit.record(
+        actor=system,
+        action=AuditEvent.Action.ERASE,
+        person=person,
+        obj=request,
+        summary=f"Erased record #{person.pk} again after a restore (first erased {erased_on})",
+    )
+    return "erased"

@@ -203,3 +203,32 @@ def test_it_writes_no_backup_into_a_folder_that_does_not_exist(tmp_path):
     with pytest.raises(CommandError, match="does not exist. Create it first"):
         backup_to(tmp_path / "no-such-folder" / "coproduce.backup")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_erasure_made_after_the_backup_is_applied_again_after_the_restore(tmp_path):
+    from people.models import Person
+    from rights import services as rights_services
+
+    cast = build_cast()
+    file = tmp_path / "before-the-erasure.backup"
+    backup_to(file)
+    request = rights_services.make_request(actor=cast.actor("member"), person=cast.member, kind="erasure")
+    rights_services.erase(actor=cast.actor("coordinator"), request=request, confirmed=True)
+    register = tmp_path / "erasures.json"
+    call_command("erasure_register", str(register), stdout=StringIO())
+
+    with fresh_database(tmp_path):
+        restore_from(file)
+        # The backup predates the erasure: Mo is back, as the guide warns.
+        assert Person.objects.get(pk=cast.member.pk).full_name == "Mo Member"
+        out = StringIO()
+        call_command("reapply_erasures", str(register), stdout=out)
+        mo = Person.objects.get(pk=cast.member.pk)
+        problems, _ = ledger_problems()
+        again = StringIO()
+        call_command("reapply_erasures", str(register), stdout=again)
+
+    assert "1 erased again" in out.getvalue()
+    assert mo.full_name == f"Erased member {mo.pk}" and mo.email == "" and mo.user_id is None
+    assert problems == []
+    assert "0 erased again, 1 already erased" in again.getvalue()

@@ -34,6 +34,6 @@ class Command(BaseCommand):
         self.stdout.write("Checking the restored data: the time-bank ledger (check_ledger)…")
         call_command("check_ledger", stdout=self.stdout)
         self.stdout.write(
-            "Restore complete. If anyone asked to be erased after this backup was made, erase them again "
-            "now (see docs/guides/backup-and-restore.md)."
+            "Restore complete. Before reopening, erase again anyone erased after this backup was made: "
+            "manage.py reapply_erasures <erasure register> (see docs/guides/backup-and-restore.md)."
         )
