@@ -11,19 +11,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.pages import show_errors
 from directory import permissions, queries, services
 from directory.forms import RetireForm, SearchForm, ServiceForm, ShareForm
 from directory.models import TaxonomyTerm
 
 PER_PAGE = 20
-
-
-def _show_errors(form, error: DomainError) -> None:
-    for field, errors in error.field_errors.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
-    if not error.field_errors:
-        form.add_error(None, error.message)
 
 
 def search(request):
@@ -44,7 +37,7 @@ def search(request):
                 expand_terms=True,
             )
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -95,7 +88,7 @@ def service_add(request):
         try:
             service = services.create_service(actor=actor, data=form.service_data())
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, f"{service.name} has been added to the directory.")
             return redirect("directory:service", service_id=service.pk)
@@ -114,7 +107,7 @@ def service_edit(request, service_id):
         try:
             services.update_service(actor=actor, service=service, data=form.service_data())
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, "The changes have been saved.")
             return redirect("directory:service", service_id=service.pk)
@@ -142,7 +135,7 @@ def service_retire(request, service_id):
         try:
             services.retire_service(actor=request.actor, service=service, reason=form.cleaned_data["reason"])
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, f"{service.name} has been retired.")
             return redirect("directory:manage")

@@ -9,15 +9,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.pages import page_actor
 from groups import permissions, queries, services
 from groups.forms import ApplyForm, HoursForm, IssueForm, MeetingForm
 from groups.models import GroupMeeting, VolunteerRole
-from groups.views import _actor, _show_errors
+from groups.views import _show_errors
 
 
 @login_required
 def group_list(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     return render(
         request,
         "groups/group_list.html",
@@ -48,7 +49,7 @@ def _group_context(actor, group, form=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_detail(request, group_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     group = permissions.get_group_for(actor, group_id)
     form = None
     if request.method == "POST":
@@ -75,7 +76,7 @@ def group_detail(request, group_id):
 @login_required
 @require_POST
 def group_join(request, group_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     group = permissions.get_group_for(actor, group_id, action="join")
     try:
         if request.POST.get("leave"):
@@ -92,7 +93,7 @@ def group_join(request, group_id):
 @login_required
 @require_POST
 def meeting_count(request, meeting_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     meeting = get_object_or_404(
         GroupMeeting.objects.select_related("group"), pk=meeting_id, group__hub=actor.hub
     )
@@ -110,7 +111,7 @@ def meeting_count(request, meeting_id):
 
 @login_required
 def volunteering(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     manager = permissions.can_manage_volunteers(actor)
     context = {
         "roles": VolunteerRole.objects.filter(hub=actor.hub, open=True),
@@ -134,7 +135,7 @@ def volunteering(request):
 @login_required
 @require_POST
 def apply(request, role_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     role = get_object_or_404(VolunteerRole, pk=role_id, hub=actor.hub)
     form = ApplyForm(request.POST)
     try:
@@ -151,7 +152,7 @@ def apply(request, role_id):
 @login_required
 @require_POST
 def decide(request, application_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     application = permissions.get_application_for(actor, application_id)
     try:
         services.decide_application(
@@ -167,7 +168,7 @@ def decide(request, application_id):
 @login_required
 @require_POST
 def nominate(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_nominate_issue(actor):
         raise PermissionDenied
     form = IssueForm(request.POST)
@@ -186,7 +187,7 @@ def nominate(request):
 @require_POST
 def my_hours(request):
     """A volunteer or peer worker records time they gave (a coordinator can also record it for them)."""
-    actor = _actor(request)
+    actor = page_actor(request)
     if actor.person is None or not permissions.can_nominate_issue(actor):
         raise PermissionDenied("Volunteers and peer supporters record their own hours.")
     form = HoursForm(request.POST)

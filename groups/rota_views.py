@@ -19,11 +19,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.pages import page_actor
 from core.roles import Role
 from groups import permissions, queries, services
 from groups.forms import AvailabilityForm, CoverForm, OnCallForm
 from groups.models import OnCallAvailability
-from groups.views import _actor, _show_errors
+from groups.views import _show_errors
 from people.models import Person
 from support import permissions as support_permissions
 from support import queries as support_queries
@@ -46,7 +47,7 @@ def _rota_url(week: date) -> str:
 
 
 def _coordinator(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_manage_rota(actor):
         raise PermissionDenied("Only a coordinator builds the on-call rota.")
     return actor
@@ -170,7 +171,7 @@ def rota_credit(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def availability(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if actor.person is None or not actor.has(Role.PEER_SUPPORTER):
         raise PermissionDenied("Peer supporters say when they can be on call.")
     form = AvailabilityForm(request.POST or None)
@@ -203,7 +204,7 @@ def availability(request):
 @login_required
 @require_POST
 def availability_withdraw(request, availability_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     offer = get_object_or_404(
         OnCallAvailability.objects.select_related("peer"), pk=availability_id, hub=actor.hub
     )
@@ -218,7 +219,7 @@ def availability_withdraw(request, availability_id):
 @login_required
 def crisis_call(request):
     """Who is on call now, and the caller's crisis plan if the person answering may see it."""
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_take_crisis_calls(actor):
         raise PermissionDenied("This page is for the people who take members' calls.")
     team = support_permissions.is_support_staff(actor)

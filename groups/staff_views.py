@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.pages import page_actor
 from core.roles import Actor
 from groups import permissions, queries, services
 from groups.forms import (
@@ -26,14 +27,14 @@ from groups.forms import (
     VolunteerRoleForm,
 )
 from groups.models import DevelopmentDay, Group, VolunteerRole
-from groups.views import _actor, _show_errors
+from groups.views import _show_errors
 from people.models import Person
 
 # ---- groups ----
 
 
 def _group_manager(request) -> Actor:
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_manage_groups(actor):
         raise PermissionDenied("Only a coordinator adds and changes groups.")
     return actor
@@ -122,7 +123,7 @@ def group_edit(request, group_id):
 
 
 def _volunteer_manager(request) -> Actor:
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_manage_volunteers(actor):
         raise PermissionDenied("Only a coordinator manages volunteers.")
     return actor

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
 from core.models import Hub
+from core.pages import page_actor
 from groups import permissions, queries, services
 from groups.forms import (
     CancelRunForm,
@@ -30,12 +31,6 @@ from groups.forms import (
 )
 from groups.models import CoDesigner, Course, Enrolment, Facilitator, Term
 from people.models import Person
-
-
-def _actor(request):
-    if request.actor is None:
-        raise PermissionDenied("You have no role in any hub.")
-    return request.actor
 
 
 def _show_errors(form, error: DomainError) -> None:
@@ -72,7 +67,7 @@ def _pdf(request, template: str, context: dict, filename: str, fallback: str):
 @login_required
 def home(request):
     """Signed-in people start at their hub's prospectus."""
-    return redirect("groups:prospectus", hub_slug=_actor(request).hub.slug)
+    return redirect("groups:prospectus", hub_slug=page_actor(request).hub.slug)
 
 
 def _prospectus_context(request, hub_slug):
@@ -123,7 +118,7 @@ def run_detail(request, run_id):
 @login_required
 @require_POST
 def enrol(request, run_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     run = permissions.get_run_for(actor, run_id, action="enrol_self")
     form = EnrolForm(request.POST)
     if form.is_valid():
@@ -149,7 +144,7 @@ def enrol(request, run_id):
 
 @login_required
 def mine(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     enrolments = queries.my_enrolments(actor.person) if actor.person else []
     facilitating = list(queries.runs_facilitated_by(actor.person)) if actor.person else []
     return render(request, "groups/mine.html", {"enrolments": enrolments, "facilitating": facilitating})
@@ -158,7 +153,7 @@ def mine(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan(request, enrolment_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     enrolment = permissions.get_enrolment_for(actor, enrolment_id, action="plan")
     form = PlanForm(
         request.POST or None, initial={"hopes": enrolment.hopes, "support_needs": enrolment.support_needs}
@@ -179,7 +174,7 @@ def plan(request, enrolment_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def cancel(request, enrolment_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     enrolment = permissions.get_enrolment_for(actor, enrolment_id, action="cancel")
     if request.method == "POST":
         try:
@@ -196,7 +191,7 @@ def cancel(request, enrolment_id):
 
 @login_required
 def certificate(request, enrolment_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     enrolment = permissions.get_enrolment_for(actor, enrolment_id, action="certificate")
     done = queries.completion(enrolment)
     if not done.completed:
@@ -213,7 +208,7 @@ def certificate(request, enrolment_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def register(request, session_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     session = permissions.get_session_for(actor, session_id)
     lines = queries.register(session)
     error = None
@@ -240,7 +235,7 @@ def register(request, session_id):
 
 
 def _manager(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_manage_courses(actor):
         raise PermissionDenied
     return actor
@@ -374,7 +369,7 @@ def _run_manage_context(actor, run, **forms):
 
 @login_required
 def run_manage(request, run_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     run = permissions.get_run_for(actor, run_id, action="students")
     if not permissions.can_edit_run(actor, run):
         return redirect("groups:run", run_id=run.pk)
@@ -384,7 +379,7 @@ def run_manage(request, run_id):
 @login_required
 @require_POST
 def session_add(request, run_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     run = permissions.get_run_for(actor, run_id, action="edit")
     form = SessionForm(request.POST, places=queries.places_for_hub(actor.hub))
     if form.is_valid():
@@ -417,7 +412,7 @@ def session_add(request, run_id):
 @login_required
 @require_POST
 def facilitator_add(request, run_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     run = permissions.get_run_for(actor, run_id, action="edit")
     form = FacilitatorForm(request.POST, people=_hub_people(actor))
     if form.is_valid():
@@ -437,7 +432,7 @@ def facilitator_add(request, run_id):
 @login_required
 @require_POST
 def facilitator_remove(request, run_id, facilitator_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     run = permissions.get_run_for(actor, run_id, action="edit")
     facilitator = get_object_or_404(Facilitator, pk=facilitator_id, run=run)
     try:
@@ -452,7 +447,7 @@ def facilitator_remove(request, run_id, facilitator_id):
 @login_required
 @require_POST
 def publish(request, run_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     run = permissions.get_run_for(actor, run_id, action="edit")
     try:
         services.publish_run(actor=actor, run=run)
@@ -467,7 +462,7 @@ def publish(request, run_id):
 @login_required
 @require_POST
 def cancel_run(request, run_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     run = permissions.get_run_for(actor, run_id, action="edit")
     form = CancelRunForm(request.POST)
     if form.is_valid():
@@ -485,7 +480,7 @@ def cancel_run(request, run_id):
 @login_required
 @require_POST
 def enrol_someone(request, run_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     run = permissions.get_run_for(actor, run_id, action="students")
     form = EnrolSomeoneForm(request.POST, people=_hub_people(actor))
     if form.is_valid():
@@ -506,7 +501,7 @@ def enrol_someone(request, run_id):
 
 @login_required
 def reports(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_view_reports(actor):
         raise PermissionDenied
     today = timezone.localdate()

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from core import audit
 from core.errors import DomainError
 from core.models import AuditEvent
+from core.pages import page_actor, show_errors
 from impact import exports, forms, permissions, presenting, queries, services
 from impact.models import Measurement, SroiOutcome, Stakeholder
 from people import permissions as people_permissions
@@ -23,22 +24,8 @@ from people.models import Person
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _actor(request):
-    if request.actor is None:
-        raise PermissionDenied("You have no role in any hub.")
-    return request.actor
-
-
-def _show_errors(form, error: DomainError) -> None:
-    for name, errors in error.field_errors.items():
-        for message in errors:
-            form.add_error(name if name in form.fields else None, message)
-    if not error.field_errors:
-        form.add_error(None, error.message)
-
-
 def index(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not (permissions.can_view_reports(actor) or permissions.can_manage_models(actor)):
         raise PermissionDenied
     context = {
@@ -52,7 +39,7 @@ def index(request):
 
 
 def _report_context(request, slug: str) -> dict:
-    actor = _actor(request)
+    actor = page_actor(request)
     hub, suppressed = permissions.get_report_hub_for(actor, slug)
     today = timezone.localdate()
     form = forms.PeriodForm(request.GET or None)
@@ -104,7 +91,7 @@ def report_xlsx(request, slug: str):
 
 
 def new_model(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_manage_models(actor):
         raise PermissionDenied
     form = forms.ModelForm(request.POST or None)
@@ -122,7 +109,7 @@ def new_model(request):
                 hour_value_pence=None if hour is None else int(hour * 100),
             )
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             return redirect("impact:model", model_id=model.pk)
     return render(request, "impact/model_new.html", {"form": form})
@@ -147,7 +134,7 @@ def _model_forms(actor, model, data=None, which: str = ""):
 
 
 def model_detail(request, model_id: int):
-    actor = _actor(request)
+    actor = page_actor(request)
     model = permissions.get_model_for(actor, model_id)
     which = request.POST.get("form", "") if request.method == "POST" else ""
     page_forms = _model_forms(actor, model, request.POST, which)
@@ -215,7 +202,7 @@ def _save_model_form(request, actor, model, which: str, page_forms) -> bool:
                 evidence=data["evidence"],
             )
     except DomainError as error:
-        _show_errors(form, error)
+        show_errors(form, error)
         return False
     messages.success(request, "Saved. The figures below are worked out again.")
     return True
@@ -223,7 +210,7 @@ def _save_model_form(request, actor, model, which: str, page_forms) -> bool:
 
 @require_POST
 def remove_outcome(request, model_id: int, outcome_id: int):
-    actor = _actor(request)
+    actor = page_actor(request)
     model = permissions.get_model_for(actor, model_id)
     services.remove_outcome(actor=actor, outcome=get_object_or_404(SroiOutcome, pk=outcome_id, model=model))
     return redirect("impact:model", model_id=model.pk)
@@ -231,14 +218,14 @@ def remove_outcome(request, model_id: int, outcome_id: int):
 
 @require_POST
 def example_proxies(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     added = services.load_example_proxies(actor=actor)
     messages.success(request, f"Added {len(added)} example proxies. Check each source before you rely on it.")
     return redirect(request.POST.get("next") or "impact:index")
 
 
 def new_comparison(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_manage_models(actor):
         raise PermissionDenied
     form = forms.ComparisonForm(request.POST or None)
@@ -246,14 +233,14 @@ def new_comparison(request):
         try:
             comparison = services.create_comparison(actor=actor, **form.cleaned_data)
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             return redirect("impact:comparison", comparison_id=comparison.pk)
     return render(request, "impact/comparison_new.html", {"form": form})
 
 
 def comparison_detail(request, comparison_id: int):
-    actor = _actor(request)
+    actor = page_actor(request)
     comparison = permissions.get_comparison_for(actor, comparison_id)
     form = forms.CostLineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -270,7 +257,7 @@ def comparison_detail(request, comparison_id: int):
                 unit_cost_year=data["unit_cost_year"],
             )
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             return redirect("impact:comparison", comparison_id=comparison.pk)
     lines = queries.comparison_lines(comparison)
@@ -294,7 +281,7 @@ def _person_for_record(actor, person_id) -> Person:
 
 def record(request, code: str):
     """A questionnaire: staff enter a paper copy for a person (?person=), a member fills in their own."""
-    actor = _actor(request)
+    actor = page_actor(request)
     definition = queries.definitions_for(actor.hub).get(code)
     if definition is None:
         raise PermissionDenied("No such questionnaire in this hub.")
@@ -326,7 +313,7 @@ def record(request, code: str):
                 mode=mode,
             )
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, "Thank you. The answers are saved.")
             return redirect(f"{request.path}?{request.GET.urlencode()}")

@@ -7,27 +7,14 @@ from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
 from core.models import AuditEvent
+from core.pages import page_actor, show_errors
 from people import permissions, queries, services
 from people.forms import AuditSearchForm, ConsentForm, LoginForm, PersonForm, RolesForm
 
 
-def _actor(request):
-    if request.actor is None:
-        raise PermissionDenied("You have no role in any hub.")
-    return request.actor
-
-
-def _show_errors(form, error: DomainError) -> None:
-    for field, errors in error.field_errors.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
-    if not error.field_errors:
-        form.add_error(None, error.message)
-
-
 @login_required
 def people_list(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_list_people(actor):
         raise PermissionDenied
     text = request.GET.get("q", "")[:100]
@@ -39,7 +26,7 @@ def people_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_add(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_add_person(actor):
         raise PermissionDenied
     form = PersonForm(request.POST or None)
@@ -47,7 +34,7 @@ def person_add(request):
         try:
             person = services.create_person(actor=actor, data=form.person_data(), lists=form.lists())
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, f"{person.display_name} has been added.")
             return redirect("people:detail", person_id=person.pk)
@@ -56,7 +43,7 @@ def person_add(request):
 
 @login_required
 def person_detail(request, person_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     person = queries.person_detail(permissions.get_person_for(actor, person_id).pk)
     return render(
         request,
@@ -79,7 +66,7 @@ def person_detail(request, person_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_edit(request, person_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     person = queries.person_detail(permissions.get_person_for(actor, person_id, action="edit").pk)
     initial = PersonForm.initial_for(person, queries.profile_lists(person))
     form = PersonForm(request.POST or None, initial=initial)
@@ -87,7 +74,7 @@ def person_edit(request, person_id):
         try:
             services.update_person(actor=actor, person=person, data=form.person_data(), lists=form.lists())
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, "The changes have been saved.")
             return redirect("people:detail", person_id=person.pk)
@@ -97,14 +84,14 @@ def person_edit(request, person_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_consent(request, person_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     person = permissions.get_person_for(actor, person_id, action="consent")
     form = ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.record_consent(actor=actor, person=person, **form.cleaned_data)
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, "The consent answer has been recorded.")
             return redirect("people:detail", person_id=person.pk)
@@ -123,7 +110,7 @@ def person_consent(request, person_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_roles(request, person_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     person = permissions.get_person_for(actor, person_id, action="roles")
     current = list(person.role_grants.values_list("role", flat=True))
     form = RolesForm(request.POST or None, initial={"roles": current})
@@ -131,7 +118,7 @@ def person_roles(request, person_id):
         try:
             services.set_roles(actor=actor, person=person, roles=set(form.cleaned_data["roles"]))
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, "Roles saved.")
             return redirect("people:detail", person_id=person.pk)
@@ -141,7 +128,7 @@ def person_roles(request, person_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_login(request, person_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     person = permissions.get_person_for(actor, person_id, action="roles")
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -150,7 +137,7 @@ def person_login(request, person_id):
                 actor=actor, person=person, username=form.cleaned_data["username"], password=None
             )
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             sent = " We have emailed them a link to choose a password." if person.email else ""
             messages.success(request, f"{person.display_name} now has a login.{sent}")
@@ -161,7 +148,7 @@ def person_login(request, person_id):
 @login_required
 def my_record(request):
     """A member's own page: everything we hold about them and who has looked at it."""
-    actor = _actor(request)
+    actor = page_actor(request)
     if actor.person is None:
         raise PermissionDenied
     return person_detail(request, actor.person.pk)
@@ -169,7 +156,7 @@ def my_record(request):
 
 @login_required
 def audit_search(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_search_audit(actor):
         raise PermissionDenied
     form = AuditSearchForm(request.GET or None)

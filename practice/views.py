@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import ratelimit
 from core.errors import DomainError
 from core.middleware import client_ip
+from core.pages import page_actor
 from core.ratelimit import RateLimited
 from practice import forms, permissions, queries, services
 from practice.frameworks import (
@@ -34,14 +35,8 @@ from practice.frameworks import (
 from practice.models import Priority, Statement
 
 
-def _actor(request):
-    if request.actor is None:
-        raise PermissionDenied("You have no role in any hub.")
-    return request.actor
-
-
 def _manager(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_manage_practice(actor):
         raise PermissionDenied("Only coordinators can do this.")
     return actor
@@ -73,7 +68,7 @@ def _show_errors(form, error: DomainError) -> None:
 
 @login_required
 def home(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     viewer = permissions.can_view_reports(actor)
     context = {
         "can_manage": permissions.can_manage_practice(actor),
@@ -109,7 +104,7 @@ def round_add(request):
 
 @login_required
 def round_detail(request, round_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     round_ = permissions.get_round_for(actor, round_id, action="manage")
     context = {
         "round": round_,
@@ -126,7 +121,7 @@ def round_detail(request, round_id):
 @login_required
 @require_POST
 def invite(request, round_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     round_ = permissions.get_round_for(actor, round_id, action="manage")
     form = forms.InviteForm(request.POST, hub=actor.hub)
     if form.is_valid():
@@ -144,7 +139,7 @@ def invite(request, round_id):
 @login_required
 @require_POST
 def close(request, round_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     round_ = permissions.get_round_for(actor, round_id, action="manage")
     try:
         services.close_round(actor=actor, round_=round_)
@@ -164,7 +159,7 @@ def _answer_page(request, round_, form, *, heading: str, action: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def answer(request, round_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     round_ = permissions.get_round_for(actor, round_id, action="answer")
     form = forms.AnswerForm(_data(request), round_=round_)
     if request.method == "POST" and form.is_valid():
@@ -181,7 +176,7 @@ def answer(request, round_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def paper(request, round_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     round_ = permissions.get_round_for(actor, round_id, action="paper")
     form = forms.PaperForm(_data(request), round_=round_)
     if request.method == "POST" and form.is_valid():
@@ -261,14 +256,14 @@ def _report_context(round_):
 
 @login_required
 def report(request, round_id):
-    round_ = permissions.get_round_for(_actor(request), round_id, action="view")
+    round_ = permissions.get_round_for(page_actor(request), round_id, action="view")
     context = _report_context(round_) | {"can_manage": permissions.can_manage_round(request.actor, round_)}
     return render(request, "practice/report.html", context)
 
 
 @login_required
 def report_pdf(request, round_id):
-    round_ = permissions.get_round_for(_actor(request), round_id, action="view")
+    round_ = permissions.get_round_for(page_actor(request), round_id, action="view")
     # Imported here: WeasyPrint loads pango, which only PDFs need (`make test` installs it).
     try:
         from weasyprint import CSS, HTML, URLFetcher
@@ -345,7 +340,7 @@ def _grid():
 @login_required
 @require_http_methods(["GET", "POST"])
 def depth(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_view_reports(actor):
         raise PermissionDenied("Only the team and report viewers see this page.")
     can_manage = permissions.can_manage_practice(actor)
@@ -389,7 +384,7 @@ def depth(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def plans(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_view_reports(actor):
         raise PermissionDenied("Only the team and report viewers see action plans.")
     can_manage = permissions.can_manage_practice(actor)
@@ -413,7 +408,7 @@ def plans(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_detail(request, plan_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     plan = permissions.get_plan_for(actor, plan_id)
     can_edit = permissions.can_edit_plan(actor, plan)
     priority_form = forms.PriorityForm(request.POST if "add_priority" in request.POST else None)
@@ -448,7 +443,7 @@ def plan_detail(request, plan_id):
 @login_required
 @require_POST
 def action_status(request, action_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     action = permissions.get_action_for(actor, action_id)
     form = forms.StatusForm(request.POST)
     if form.is_valid():
@@ -513,7 +508,7 @@ def stakeholders(request):
 
 @login_required
 def catalogue(request):
-    _actor(request)
+    page_actor(request)
     form = forms.CatalogueFilterForm(request.GET or None, keywords=queries.all_keywords())
     filters = queries.CatalogueFilters()
     if form.is_valid():
@@ -529,7 +524,7 @@ def catalogue(request):
 
 @login_required
 def case(request, slug):
-    _actor(request)
+    page_actor(request)
     found = queries.case_with_links(slug)
     if found is None:
         raise Http404("No such case study")

@@ -11,28 +11,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import audit
 from core.errors import DomainError
 from core.models import AuditEvent
+from core.pages import page_actor, show_errors
 from rights import forms, permissions, queries, services
 from rights.models import RightsRequest
 from rights.registry import kept_rules
 
 
-def _actor(request):
-    if request.actor is None:
-        raise PermissionDenied("You have no role in any hub.")
-    return request.actor
-
-
-def _show_errors(form, error: DomainError) -> None:
-    for field, errors in error.field_errors.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
-    if not error.field_errors:
-        form.add_error(None, error.message)
-
-
 @login_required
 def mine(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if actor.person is None:
         raise PermissionDenied("You have no record in this hub.")
     return redirect("rights:person", person_id=actor.person.pk)
@@ -40,7 +27,7 @@ def mine(request):
 
 @login_required
 def person(request, person_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     subject = permissions.get_person_for(actor, person_id)
     data = queries.subject_data(person=subject, viewer=actor)
     audit.record(actor=actor, action=AuditEvent.Action.VIEW, person=subject, summary="Opened everything held")
@@ -58,7 +45,7 @@ def person(request, person_id):
 @login_required
 @require_POST
 def download(request, person_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     subject = permissions.get_person_for(actor, person_id)
     name, content = services.export_archive(actor=actor, person=subject)
     response = HttpResponse(content, content_type="application/zip")
@@ -68,14 +55,14 @@ def download(request, person_id):
 
 
 def _ask(request, person_id, *, kind, form_class, template):
-    actor = _actor(request)
+    actor = page_actor(request)
     subject = permissions.get_person_for(actor, person_id)
     form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             made = services.make_request(actor=actor, person=subject, kind=kind, **form.cleaned_data)
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, "Your request has been sent. Staff will answer within one month.")
             return redirect("rights:request", request_id=made.pk)
@@ -109,7 +96,7 @@ def erasure(request, person_id):
 
 @login_required
 def request_list(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_list_requests(actor):
         raise PermissionDenied
     context = {"open": queries.open_requests(actor.hub), "recent": queries.recent_requests(actor.hub)}
@@ -118,7 +105,7 @@ def request_list(request):
 
 @login_required
 def request_detail(request, request_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     req = permissions.get_request_for(actor, request_id)
     can_complete = req.is_open and permissions.can_complete_request(actor, req)
     context = {
@@ -135,7 +122,7 @@ def request_detail(request, request_id):
 
 
 def _close(request, request_id, *, form_class, action):
-    actor = _actor(request)
+    actor = page_actor(request)
     req = permissions.get_request_for(actor, request_id)
     form = form_class(request.POST)
     if form.is_valid():
@@ -165,7 +152,7 @@ def refuse(request, request_id):
 @login_required
 @require_POST
 def withdraw(request, request_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     req = permissions.get_request_for(actor, request_id)
     try:
         services.withdraw_request(actor=actor, request=req)
@@ -180,7 +167,7 @@ def withdraw(request, request_id):
 @require_http_methods(["GET", "POST"])
 def erase(request, request_id):
     """The confirmation step, then the erasure itself."""
-    actor = _actor(request)
+    actor = page_actor(request)
     req = permissions.get_request_for(actor, request_id)
     if req.kind != RightsRequest.Kind.ERASURE or not permissions.can_erase(actor, req.person):
         raise PermissionDenied
@@ -189,7 +176,7 @@ def erase(request, request_id):
         try:
             services.erase(actor=actor, request=req, confirmed=True)
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, "The record has been erased.")
             return redirect("rights:request", request_id=req.pk)

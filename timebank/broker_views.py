@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import audit
 from core.errors import DomainError
 from core.models import AuditEvent
+from core.pages import page_actor
 from core.roles import Role
 from people.queries import suppress
 from timebank import broker_forms as bf
@@ -29,14 +30,8 @@ from timebank.models import Account, Exchange
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM = 640, 220, 20, 40
 
 
-def _actor(request):
-    if request.actor is None:
-        raise PermissionDenied("You have no role in any hub.")
-    return request.actor
-
-
 def _broker(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.is_broker(actor):
         raise PermissionDenied
     return actor
@@ -94,7 +89,7 @@ def chart(hours_by_month: list[tuple[date, int]]) -> dict:
 
 @login_required
 def dashboard(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     full = permissions.is_broker(actor)
     if not (full or permissions.can_view_reports(actor)):
         raise PermissionDenied
@@ -503,7 +498,7 @@ def way_retire(request, way_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def hub_settings(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not actor.has(Role.COORDINATOR):
         raise PermissionDenied
     rules = queries.settings_of(actor.hub)

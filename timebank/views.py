@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import audit
 from core.errors import DomainError
 from core.models import AuditEvent
+from core.pages import page_actor
 from core.spreadsheets import safe_writer
 from core.templatetags.nhsuk import hours_minutes
 from timebank import permissions, queries, services
@@ -36,12 +37,6 @@ from timebank.forms import (
     StatementForm,
 )
 from timebank.models import Account, Exchange
-
-
-def _actor(request):
-    if request.actor is None:
-        raise PermissionDenied("You have no role in any hub.")
-    return request.actor
 
 
 def _show_errors(form, error: DomainError) -> None:
@@ -92,14 +87,14 @@ def _home_context(actor) -> dict:
 
 @login_required
 def home(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     return render(request, "timebank/home.html", _home_context(actor))
 
 
 @login_required
 @require_POST
 def join(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if actor.person is None:
         raise PermissionDenied
     try:
@@ -115,7 +110,7 @@ def join(request):
 @login_required
 @require_POST
 def digest(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if actor.person is None:
         raise PermissionDenied
     on = services.set_digest(
@@ -135,7 +130,7 @@ WAITING = (Exchange.Status.AWAITING_CONFIRMATION, Exchange.Status.AWAITING_APPRO
 @login_required
 @require_http_methods(["GET", "POST"])
 def exchange_new(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     account = _own_account(actor)
     if account is None:
         return _join_first(request)
@@ -185,7 +180,7 @@ def _initial_from_listing(actor, listing_id: str) -> dict:
 
 @login_required
 def exchange_detail(request, exchange_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     exchange = permissions.get_exchange_for(actor, exchange_id)
     waiting = exchange.status == Exchange.Status.AWAITING_CONFIRMATION
     recorder = actor.user is not None and exchange.recorded_by_id == actor.user.pk
@@ -205,7 +200,7 @@ def exchange_detail(request, exchange_id):
 def _after_answer(request, exchange_id):
     if request.headers.get("HX-Request"):
         return render(
-            request, "timebank/_home_body.html", {**_home_context(_actor(request)), "fragment": True}
+            request, "timebank/_home_body.html", {**_home_context(page_actor(request)), "fragment": True}
         )
     return redirect("timebank:exchange", exchange_id=exchange_id)
 
@@ -213,7 +208,7 @@ def _after_answer(request, exchange_id):
 @login_required
 @require_POST
 def exchange_confirm(request, exchange_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     exchange = permissions.get_exchange_for(actor, exchange_id, confirm=True)
     try:
         exchange = services.confirm_exchange(actor=actor, exchange=exchange)
@@ -231,7 +226,7 @@ def exchange_confirm(request, exchange_id):
 @require_POST
 def exchange_decline(request, exchange_id):
     """The other side says it did not happen like that, or the recorder withdraws it."""
-    actor = _actor(request)
+    actor = page_actor(request)
     exchange = permissions.get_exchange_for(actor, exchange_id)
     form = DeclineForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -249,7 +244,7 @@ def exchange_decline(request, exchange_id):
 
 @login_required
 def board(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     if not permissions.can_view_board(actor):
         raise PermissionDenied
     form = BoardFilterForm(request.GET or None)
@@ -272,7 +267,7 @@ def board(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def listing_new(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     broker = permissions.is_broker(actor)
     if not permissions.can_view_board(actor):
         raise PermissionDenied
@@ -295,7 +290,7 @@ def listing_new(request):
 
 @login_required
 def listing_detail(request, listing_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     listing = permissions.get_listing_for(actor, listing_id)
     can_edit = permissions.can_edit_listing(actor, listing)
     show_matches = can_edit and listing.kind == listing.Kind.REQUEST and listing.is_active
@@ -317,7 +312,7 @@ def listing_detail(request, listing_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def listing_edit(request, listing_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     listing = permissions.get_listing_for(actor, listing_id, edit=True)
     initial = {name: getattr(listing, name) for name in ListingForm.FIELDS}
     form = ListingForm(request.POST or None, initial=initial)
@@ -335,7 +330,7 @@ def listing_edit(request, listing_id):
 @login_required
 @require_POST
 def listing_close(request, listing_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     listing = permissions.get_listing_for(actor, listing_id, edit=True)
     services.update_listing(actor=actor, listing=listing, is_active=False)
     messages.success(request, f"“{listing.title}” is no longer on the board.")
@@ -348,7 +343,7 @@ def listing_close(request, listing_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def donate(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     account = _own_account(actor)
     if account is None:
         return _join_first(request)
@@ -377,7 +372,7 @@ def donate(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def spend(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     account = _own_account(actor)
     if account is None:
         return _join_first(request)
@@ -405,7 +400,7 @@ def spend(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def send(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     account = _own_account(actor)
     if account is None:
         return _join_first(request)
@@ -457,7 +452,7 @@ def _period(form: StatementForm) -> tuple[date, date]:
 
 @login_required
 def my_statement(request, fmt: str = "html"):
-    actor = _actor(request)
+    actor = page_actor(request)
     account = _own_account(actor)
     if account is None:
         return _join_first(request)
@@ -467,7 +462,7 @@ def my_statement(request, fmt: str = "html"):
 @login_required
 def account_statement(request, account_id, fmt: str = "html"):
     """A broker reads any member's statement; a member only their own (others get 403, other hubs 404)."""
-    actor = _actor(request)
+    actor = page_actor(request)
     account = permissions.get_account_for(actor, account_id)
     if not permissions.owns(actor, account):
         audit.record(

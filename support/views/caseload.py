@@ -7,15 +7,16 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from core.pages import page_actor
 from people.models import Person
 from support import permissions, queries
 from support.forms.caseload import DueForm, ReportForm
-from support.views.common import _actor, _require
+from support.views.common import _require
 
 
 @login_required
 def caseload(request, person_id=None):
-    actor = _actor(request)
+    actor = page_actor(request)
     worker = actor.person if person_id is None else get_object_or_404(Person, pk=person_id, hub=actor.hub)
     _require(worker is not None and permissions.can_view_caseload(actor, worker))
     return render(
@@ -25,7 +26,7 @@ def caseload(request, person_id=None):
 
 @login_required
 def follow_ups(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     _require(permissions.can_list_referrals(actor))
     form = DueForm(request.GET or None)
     until = form.cleaned_data.get("until") if form.is_valid() else None
@@ -39,7 +40,7 @@ def follow_ups(request):
 
 @login_required
 def onward_report(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     _require(permissions.can_list_referrals(actor))
     return render(
         request, "support/onward_not_completed.html", {"rows": queries.onward_not_completed(actor.hub)}
@@ -48,7 +49,7 @@ def onward_report(request):
 
 @login_required
 def reports(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     _require(permissions.can_view_reports(actor))
     form = ReportForm(request.GET or None)
     period = form.cleaned_data if form.is_valid() else {}

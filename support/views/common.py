@@ -11,12 +11,6 @@ from core.roles import Role
 from people.models import Person
 
 
-def _actor(request):
-    if request.actor is None:
-        raise PermissionDenied("You have no role in any hub.")
-    return request.actor
-
-
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied

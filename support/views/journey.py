@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.pages import page_actor
 from directory.queries import services_for_hub
 from people.models import Person
 from support import pdf, permissions, queries, services
@@ -30,7 +31,7 @@ from support.forms.journey import (
 )
 from support.models import ClinicalCode, FollowUp, OnwardReferral, ReferrerMessage
 from support.services import ONWARD_NEXT
-from support.views.common import _actor, _form_page, _missing, _show_errors
+from support.views.common import _form_page, _missing, _show_errors
 
 
 def _codes(hub):
@@ -43,7 +44,7 @@ def _referral_url(referral) -> str:
 
 @login_required
 def referral_detail(request, referral_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     found = permissions.get_referral_for(actor, referral_id, action="status")
     if not permissions.can_view_referral(actor, found):
         return render(request, "support/referral_status.html", {"referral": found})
@@ -76,7 +77,7 @@ def _triage_forms(actor, referral):
 @require_POST
 def referral_link(request, referral_id):
     """Link a possible duplicate, or create a new person record from the referral."""
-    actor = _actor(request)
+    actor = page_actor(request)
     referral = permissions.get_referral_for(actor, referral_id, action="triage")
     try:
         if request.POST.get("person") == "new":
@@ -96,7 +97,7 @@ def referral_link(request, referral_id):
 @login_required
 @require_POST
 def referral_exclusions(request, referral_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     referral = permissions.get_referral_for(actor, referral_id, action="triage")
     form = ExclusionsForm(request.POST, exclusions=referral.service.exclusions.all())
     if form.is_valid():
@@ -114,7 +115,7 @@ def referral_exclusions(request, referral_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def referral_decide(request, referral_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     referral = permissions.get_referral_for(actor, referral_id, action="triage")
     first = referral.service.steps.order_by("position").first()
     workers = queries.workers_for_step(actor.hub, first.role) if first else Person.objects.none()
@@ -143,7 +144,7 @@ def _referral_form_view(
     request, referral_id, *, form_class, build, call, title, button, success, intro="", action="work"
 ):
     """The pattern most journey pages share: a referral, a form, one service call."""
-    actor = _actor(request)
+    actor = page_actor(request)
     referral = permissions.get_referral_for(actor, referral_id, action=action)
     form = form_class(request.POST or None, **build(actor, referral))
     if request.method == "POST" and form.is_valid():
@@ -287,7 +288,7 @@ def onward_new(request, referral_id):
 @require_http_methods(["GET", "POST"])
 def onward_update(request, onward_id):
     """Staff move an onward referral along; the member adds how it went in their own words."""
-    actor = _actor(request)
+    actor = page_actor(request)
     onward = get_object_or_404(OnwardReferral.objects.select_related("referral"), pk=onward_id)
     referral = permissions.get_referral_for(actor, onward.referral_id, action="view")
     staff = permissions.can_work_with(actor, referral)
@@ -329,7 +330,7 @@ def _update_onward(actor, onward, form, *, staff):
 @login_required
 @require_http_methods(["GET", "POST"])
 def follow_up(request, follow_up_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     found = get_object_or_404(FollowUp, pk=follow_up_id)
     referral = permissions.get_referral_for(actor, found.referral_id, action="work")
     form = FollowUpForm(request.POST or None)
@@ -372,7 +373,7 @@ def close(request, referral_id):
 @login_required
 def letter(request, message_id):
     """A letter to a referrer as a PDF, or as a page to print when PDFs are unavailable."""
-    actor = _actor(request)
+    actor = page_actor(request)
     message = get_object_or_404(ReferrerMessage.objects.select_related("referral"), pk=message_id)
     referral = permissions.get_referral_for(actor, message.referral_id, action="work")
     message.referral = referral

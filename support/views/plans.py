@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.pages import page_actor
 from core.roles import Role
 from people import permissions as people_permissions
 from people.models import Person
@@ -18,7 +19,7 @@ from support import pdf, permissions, queries, services
 from support.forms.plans import PlanForm, SupporterForm
 from support.models import Plan
 from support.plans import CRISIS_TEXTS, WELLBEING_LISTS, WHO, empty_content
-from support.views.common import _actor, _form_page, _missing, _peers, _require, _show_errors
+from support.views.common import _form_page, _missing, _peers, _require, _show_errors
 
 PLAN_LABELS = dict(Plan.Kind.choices)
 
@@ -32,7 +33,7 @@ def _plan_person(actor, person_id) -> Person:
 @login_required
 def plans(request, person_id=None):
     """A person's plans: the member's own (from /me/) or, for support staff, anyone's in the hub."""
-    actor = _actor(request)
+    actor = page_actor(request)
     if person_id is None:
         _require(actor.person is not None)
         person = actor.person
@@ -48,7 +49,7 @@ def plans(request, person_id=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_edit(request, person_id, kind):
-    actor = _actor(request)
+    actor = page_actor(request)
     if kind not in PLAN_LABELS:
         raise Http404("No such kind of plan.")
     person = _plan_person(actor, person_id)
@@ -119,7 +120,7 @@ def _plan_sections(version):
 
 @login_required
 def plan_detail(request, plan_id, number=None):
-    actor = _actor(request)
+    actor = page_actor(request)
     plan = permissions.get_plan_for(actor, plan_id)
     version = queries.plan_version(plan, number) if number else queries.latest_version(plan)
     if version is None:
@@ -141,7 +142,7 @@ def plan_detail(request, plan_id, number=None):
 
 @login_required
 def plan_history(request, plan_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     plan = permissions.get_plan_for(actor, plan_id)
     return render(
         request, "support/plan_history.html", {"plan": plan, "versions": queries.plan_history(plan)}
@@ -150,7 +151,7 @@ def plan_history(request, plan_id):
 
 @login_required
 def plan_pdf(request, plan_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     plan = permissions.get_plan_for(actor, plan_id)
     version = queries.latest_version(plan)
     if version is None:
@@ -169,7 +170,7 @@ def plan_pdf(request, plan_id):
 @require_http_methods(["GET", "POST"])
 def supporters(request, plan_id):
     """The member names the peer supporters who may see their crisis plan while on call."""
-    actor = _actor(request)
+    actor = page_actor(request)
     plan = permissions.get_plan_for(actor, plan_id, action="edit")
     _require(permissions.can_name_supporters(actor, plan))
     form = SupporterForm(request.POST or None, peers=_peers(actor.hub).exclude(pk=plan.person_id))
@@ -196,7 +197,7 @@ def supporters(request, plan_id):
 @login_required
 @require_POST
 def supporter_remove(request, plan_id, peer_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     plan = permissions.get_plan_for(actor, plan_id, action="edit")
     peer = get_object_or_404(Person, pk=peer_id, hub=actor.hub)
     try:
@@ -211,7 +212,7 @@ def supporter_remove(request, plan_id, peer_id):
 @login_required
 def crisis_plans(request):
     """A peer supporter's crisis plans they may open now: named, consented and on call."""
-    actor = _actor(request)
+    actor = page_actor(request)
     _require(actor.has(Role.PEER_SUPPORTER))
     context = {"plans": queries.crisis_plans_for_peer(actor), "on_call": permissions.is_on_call(actor)}
     return render(request, "support/crisis_plans.html", context)

@@ -13,18 +13,19 @@ from django.views.decorators.http import require_http_methods
 from core.errors import DomainError
 from core.middleware import client_ip
 from core.models import Hub
+from core.pages import page_actor
 from core.roles import Role
 from support import importer, permissions, queries, ratelimit, services
 from support.forms.referrals import FilterForm, ReferralForm, SelfReferralForm, UploadForm
 from support.ratelimit import RateLimited
-from support.views.common import _actor, _form_page, _require, _show_errors
+from support.views.common import _form_page, _require, _show_errors
 
 # ---- home and lists -----------------------------------------------------------------------------
 
 
 @login_required
 def home(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     staff = permissions.is_support_staff(actor)
     context = {
         "staff": staff,
@@ -41,14 +42,14 @@ def home(request):
 
 @login_required
 def triage(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     _require(permissions.can_list_referrals(actor))
     return render(request, "support/triage.html", {"referrals": queries.triage_queue(actor.hub)[:200]})
 
 
 @login_required
 def referral_list(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     _require(permissions.can_list_referrals(actor))
     form = FilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -62,7 +63,7 @@ def referral_list(request):
 @login_required
 def my_referrals(request):
     """A referrer's own referrals: status, and the outcome only when the person agreed."""
-    actor = _actor(request)
+    actor = page_actor(request)
     _require(actor.person is not None and actor.has(Role.REFERRER))
     return render(request, "support/mine.html", {"referrals": queries.referrals_for_referrer(actor)})
 
@@ -73,7 +74,7 @@ def my_referrals(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def referral_new(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     _require(permissions.can_make_referral(actor))
     form = ReferralForm(request.POST or None, services=queries.support_services(actor.hub))
     if request.method == "POST" and form.is_valid():
@@ -138,7 +139,7 @@ def self_referral_thanks(request, hub_slug):
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     _require(permissions.can_upload_referrals(actor))
     form = UploadForm(
         request.POST or None, request.FILES or None, services=queries.support_services(actor.hub)
@@ -176,7 +177,7 @@ def _show_upload_errors(form, error: DomainError) -> list:
 
 @login_required
 def upload_template(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     _require(permissions.can_upload_referrals(actor))
     response = HttpResponse(importer.template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="referrals-template.csv"'

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.pages import page_actor
 from directory.queries import services_for_hub
 from support import permissions, queries, services
 from support.forms.settings import (
@@ -26,13 +27,13 @@ from support.forms.settings import (
     SettingsForm,
 )
 from support.models import ClinicalCode, OnCallPeriod
-from support.views.common import _actor, _form_page, _missing, _peers, _require, _show_errors
+from support.views.common import _form_page, _missing, _peers, _require, _show_errors
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def on_call(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     _require(permissions.can_manage_on_call(actor))
     form = OnCallForm(request.POST or None, peers=_peers(actor.hub))
     if request.method == "POST" and form.is_valid():
@@ -59,7 +60,7 @@ def on_call(request):
 @login_required
 @require_POST
 def on_call_cancel(request, period_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     _require(permissions.can_manage_on_call(actor))
     period = get_object_or_404(OnCallPeriod, pk=period_id, hub=actor.hub)
     services.cancel_on_call(actor=actor, period=period)
@@ -70,7 +71,7 @@ def on_call_cancel(request, period_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_page(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     _require(permissions.can_configure_services(actor))
     current = queries.support_settings(actor.hub)
     form = SettingsForm(request.POST or None, initial={"caseload_limit": current.caseload_limit})
@@ -94,7 +95,7 @@ def settings_page(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def service_edit(request, service_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     service = _service_to_configure(actor, service_id)
     form = ServiceRulesForm(request.POST or None, initial=ServiceRulesForm.initial_for(service))
     if request.method == "POST" and form.is_valid():
@@ -146,7 +147,7 @@ def _rows_page(request, form, *, title, caption="", intro="", button, legends):
 @login_required
 @require_http_methods(["GET", "POST"])
 def service_new(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     _require(permissions.can_configure_services(actor))
     form = NewServiceForm(
         request.POST or None,
@@ -171,7 +172,7 @@ def service_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def pathway_edit(request, service_id):
-    actor = _actor(request)
+    actor = page_actor(request)
     service = _service_to_configure(actor, service_id)
     form = PathwayForm(
         request.POST or None,
@@ -207,7 +208,7 @@ def _pathway_page(request, form, service):
 @login_required
 @require_http_methods(["GET", "POST"])
 def sections_edit(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     _require(permissions.can_configure_services(actor))
     current = queries.support_settings(actor.hub).conversation_sections
     form = SectionsForm(request.POST or None, sections=current)
@@ -229,7 +230,7 @@ def sections_edit(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def clinical_codes(request):
-    actor = _actor(request)
+    actor = page_actor(request)
     _require(permissions.can_configure_services(actor))
     form = ClinicalCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
