@@ -38,4 +38,12 @@ def payload_for(route_name: str, world: World, side: str) -> dict[str, Any]:
             "reasons": "isolation",
             "urgency": "routine",
         }
+    # Mo may open his own request, so only a valid body reaches the service that refuses him.
+    if route_name == "rights:complete":
+        return {"outcome": "Authz corrected"}
+    if route_name == "rights:refuse":
+        return {"reason": "Authz refused"}
+    if route_name == "rights:erase":
+        # Confirmed, so an allowed POST goes as far as the erasure itself (refused by the blockers).
+        return {"confirm": ["yes"]}
     return {}

@@ -25,6 +25,7 @@ from impact.models import Funding
 from people.models import Person
 from practice import services as practice
 from practice.models import CatalogueCase
+from rights import services as rights
 from support import services as support
 from support.models import FollowUp, ReferrerMessage
 from timebank import services as timebank
@@ -355,4 +356,13 @@ def _build_side(side: Side, cast: Cast) -> dict[str, tuple[Any, str | None]]:  #
     )
     out["action plan"] = (action_plan, tok + "Apl")
     out["action"] = (action, tok + "Act")
+
+    # Rights: the owner asks for a correction and for erasure. Carrying out the erasure is blocked by
+    # the owner's open referral (rights.queries.erasure_blockers), so no allowed cell erases anyone.
+    correction = rights.make_request(
+        actor=owner_actor, person=owner, kind="correction", detail=f"{tok}Rgt my postcode is wrong"
+    )
+    erasure = rights.make_request(actor=owner_actor, person=owner, kind="erasure", detail=f"{tok}Era why")
+    out["rights request"] = (correction, tok + "Rgt")
+    out["erasure request"] = (erasure, tok + "Era")
     return out
